@@ -1,0 +1,113 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { KeyCustodyError } from '../keys/errors.js';
+import { createLogger } from '../log.js';
+import { packageVersion } from '../package-info.js';
+import { StoreError } from '../store/errors.js';
+import {
+  backupCommand,
+  initCommand,
+  migrateCommand,
+  rekeyCommand,
+  restoreCommand,
+  verifyCommand,
+} from './db-commands.js';
+import { serveCommand } from './serve-command.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  return n;
+}
+
+function siteOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'the site folder (default: LINTEL_DATA_DIR or the per-user data folder)')
+    .option(
+      '--key-file <file>',
+      'the key-encryption key file (default: LINTEL_KEY_FILE or one per data folder in the user config folder)',
+    )
+    .option('--passphrase-file <file>', 'read the site passphrase from this file (or set LINTEL_PASSPHRASE)')
+    .option('--passphrase', 'lock the site with a passphrase typed at the prompt instead of a key file');
+}
+
+/** Builds the `lintel` command line. */
+export function buildProgram(): Command {
+  const program = new Command('lintel')
+    .description('Lintel: offline-first, data-on-card access control')
+    .version(packageVersion())
+    .showHelpAfterError();
+  const log = () => createLogger();
+
+  siteOptions(
+    program
+      .command('serve')
+      .description(
+        'serve the console over HTTPS with the embedded encrypted database (creates the site on first run)',
+      )
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .addOption(new Option('--port <port>', 'TCP port (0 picks a free one)').argParser(port).default(8443))
+      .option('--tls-cert <file>', 'PEM certificate to use instead of the self-signed one')
+      .option('--tls-key <file>', 'PEM private key for --tls-cert')
+      .option('--site-name <name>', 'name of a site created by this run')
+      .option('--time-zone <zone>', 'IANA time zone of a site created by this run'),
+  ).action((opts) => serveCommand(opts, log()));
+
+  const db = program
+    .command('db')
+    .description('create, check, back up and rekey the encrypted site database');
+  siteOptions(db.command('init').description('create a new site'))
+    .option('--site-name <name>', 'the site name', 'My site')
+    .option('--time-zone <zone>', 'IANA time zone (default: the system one)')
+    .action((opts) => initCommand(opts, process.stdout));
+  siteOptions(
+    db.command('migrate').description('bring the schema up to this version (after a backup)'),
+  ).action((opts) => migrateCommand(opts, log(), process.stdout));
+  siteOptions(
+    db
+      .command('verify')
+      .description('check integrity, foreign keys, secrets and keys; exit 1 on any problem'),
+  ).action(async (opts) => {
+    process.exitCode = await verifyCommand(opts, process.stdout);
+  });
+  siteOptions(
+    db.command('backup').description('write an encrypted, consistent backup (safe while the service runs)'),
+  )
+    .option('--out <file>', 'backup file (default: backups/lintel-<time>.db in the data folder)')
+    .action((opts) => backupCommand(opts, process.stdout));
+  siteOptions(
+    db.command('rekey').description('replace the database key and/or the key-encryption key (default: both)'),
+  )
+    .option('--db-key', 'replace the database key')
+    .option('--kek', 'replace the key-encryption key (same kind: a new key file or a new passphrase)')
+    .option('--to-key-file <file>', 'move the KEK to a new key file')
+    .option(
+      '--to-passphrase',
+      'move the KEK to a passphrase (LINTEL_NEW_PASSPHRASE, --new-passphrase-file or the prompt)',
+    )
+    .option('--new-passphrase-file <file>', 'read the new passphrase from this file')
+    .action((opts) => rekeyCommand(opts, process.stdout));
+  siteOptions(
+    db.command('restore').description('replace the site with a backup (the current files are kept aside)'),
+  )
+    .requiredOption('--from <file>', 'the backup .db file (its .keyring.json must be beside it)')
+    .option('--force', 'allow restoring a backup of another site')
+    .action((opts) => restoreCommand(opts, process.stdout));
+  return program;
+}
+
+/** Runs the CLI; problems an operator can act on print one clear line and exit non-zero. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof KeyCustodyError || err instanceof StoreError) {
+      process.stderr.write(`lintel: ${err.message}\n`);
+      process.exitCode = err instanceof KeyCustodyError ? 3 : 4;
+      return;
+    }
+    process.stderr.write(`lintel: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.LINTEL_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,98 @@
+import { packageVersion, rendererDir } from '../package-info.js';
+import { openOrCreateSite } from '../host/site-host.js';
+import type { Log } from '../log.js';
+import { startHttpsServer } from '../server/https-server.js';
+import { loadTls } from '../server/tls.js';
+import { Service } from '../service/service.js';
+import { systemClock } from '../site/site.js';
+import { kekSourceFor, resolveDataDir, type SiteOptions } from './kek-options.js';
+
+/** Options of `lintel serve`. */
+export interface ServeOptions extends SiteOptions {
+  host: string;
+  port: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  siteName?: string;
+  timeZone?: string;
+}
+
+/**
+ * `lintel serve`: opens (or creates) the site, starts the Service and the HTTPS console, prints the URL,
+ * the certificate fingerprint and, until an administrator exists, the one-time setup token. Stops
+ * cleanly on SIGINT/SIGTERM.
+ */
+export async function serveCommand(
+  opts: ServeOptions,
+  log: Log,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<void> {
+  if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
+    throw new Error('give both --tls-cert and --tls-key, or neither for a self-signed certificate');
+  }
+  const dataDir = resolveDataDir(opts);
+  const source = kekSourceFor(opts, dataDir);
+  const { site, created } = await openOrCreateSite({
+    dataDir,
+    source,
+    log,
+    now: systemClock,
+    purpose: 'lintel serve',
+    ...(opts.siteName ? { siteName: opts.siteName } : {}),
+    ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
+  });
+  const service = new Service({ site, log, version: packageVersion() });
+  let server;
+  try {
+    const tls = await loadTls(
+      site,
+      systemClock,
+      opts.tlsCert && opts.tlsKey ? { certFile: opts.tlsCert, keyFile: opts.tlsKey } : undefined,
+    );
+    server = await startHttpsServer({
+      service,
+      tls,
+      host: opts.host,
+      port: opts.port,
+      staticDir: rendererDir(),
+      log,
+    });
+    const setupToken = service.issueSetupToken();
+    const lines = [
+      created
+        ? `Created a new site in ${site.paths.dataDir} (${source.label}).`
+        : `Site: ${site.paths.dataDir}`,
+      `Lintel console: ${server.url}`,
+      `TLS certificate SHA-256: ${tls.fingerprint}${tls.selfSigned ? ` (self-signed; ${tls.certFile})` : ''}`,
+    ];
+    if (setupToken)
+      lines.push(
+        `Setup token: ${setupToken}`,
+        'Open the console and create the first administrator with this token.',
+      );
+    lines.push('Press Ctrl-C to stop.');
+    out.write(`${lines.join('\n')}\n`);
+  } catch (err) {
+    service.close();
+    site.close();
+    throw err;
+  }
+  log.info({ url: server.url }, 'serve: listening');
+
+  const running = server;
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'serve: stopping');
+      void running.close().finally(() => {
+        service.close();
+        site.close();
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import { rpcMethods } from './methods/rpc.js';
+import { sessionMethods } from './methods/session.js';
+import { setupMethods } from './methods/setup.js';
+import { siteMethods } from './methods/site.js';
+
+export * from './errors.js';
+export * from './events.js';
+export * from './jsonrpc.js';
+export * from './method.js';
+export * from './permissions.js';
+export * from './schemas.js';
+export { SetupStatus } from './methods/setup.js';
+export { OperatorSummary, SessionInfo } from './methods/session.js';
+export { Site } from './methods/site.js';
+
+/**
+ * The one RPC contract: every method the service answers, shared by the dispatcher, `lintel serve`,
+ * the Electron IPC transport, the renderer client, the OpenRPC document and docs/api.md.
+ */
+export const contract = {
+  ...rpcMethods,
+  ...setupMethods,
+  ...sessionMethods,
+  ...siteMethods,
+};
+
+/** Every method name. */
+export type MethodName = keyof typeof contract;
+/** What a caller passes to method M. */
+export type ParamsOf<M extends MethodName> = z.input<(typeof contract)[M]['params']>;
+/** What method M returns. */
+export type ResultOf<M extends MethodName> = z.output<(typeof contract)[M]['result']>;
+
+/** Narrows an arbitrary string to a method name of the contract. */
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(contract, name);
+}

@@ -1,0 +1,27 @@
+import type { z } from 'zod';
+import type { Permission } from './permissions.js';
+
+/**
+ * Who may call a method. `public` needs no session (first-run setup, login, discovery);
+ * `session` needs any logged-in operator; a permission needs a session whose role grants it.
+ */
+export type Access =
+  { kind: 'public' } | { kind: 'session' } | { kind: 'permission'; permission: Permission };
+
+/** One JSON-RPC method: its params and result schemas, who may call it, and a one-line summary. */
+export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  summary: string;
+  params: P;
+  result: R;
+  access: Access;
+}
+
+/** Declares a method; a function only so that TypeScript keeps the exact schema types. */
+export function method<P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {
+  return spec;
+}
+
+/** Shorthand for the permission form of {@link Access}. */
+export function needs(permission: Permission): Access {
+  return { kind: 'permission', permission };
+}

@@ -1,0 +1,32 @@
+import type { Permission } from '../contract/permissions.js';
+
+/** The logged-in operator behind a call, resolved by the transport from the server-side session. */
+export interface Caller {
+  operatorId: number;
+  username: string;
+  displayName: string;
+  role: string;
+  permissions: ReadonlySet<Permission>;
+  /** SHA-256 of the session token (the token itself is never kept). */
+  sessionHash: Buffer;
+  expiresAt: Date;
+}
+
+/**
+ * What a handler knows about a call besides its params. Identity comes only from `caller`, which the
+ * transport filled from its own session store, never from anything the client sent in params.
+ */
+export interface CallContext {
+  caller?: Caller;
+  /** Where the call came from, for the audit log and rate limits ("https 127.0.0.1", "ipc"). */
+  source: string;
+  /** The address part of `source`, for per-address limits. */
+  address: string;
+  /** Transports that hold the session for the client (cookie, Electron main) are told of changes. */
+  sessionSink?: {
+    started(token: string, expiresAt: Date): void;
+    ended(): void;
+  };
+  /** Whether `session.login` returns the bearer token in its result (scripts yes, the console no). */
+  revealToken: boolean;
+}

@@ -1,0 +1,110 @@
+import { createHash, createHmac } from 'node:crypto';
+import { builtinRoles, type Permission } from '../contract/permissions.js';
+import { bearerToken } from '../crypto/random.js';
+import type { Caller } from '../rpc/context.js';
+import type { Clock } from '../site/site.js';
+import type { OperatorRepo } from '../store/operator-repo.js';
+import type { SessionRepo } from '../store/session-repo.js';
+
+/** How long sessions live. */
+export interface SessionPolicy {
+  /** Ends a session that has not been used for this long. */
+  idleMs: number;
+  /** Ends every session this long after login, used or not. */
+  absoluteMs: number;
+}
+
+/** OWASP session guidance for an administrative console: 30 minutes idle, 12 hours at most. */
+export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 30 * 60_000, absoluteMs: 12 * 3_600_000 };
+
+/** Touching a session at most once a minute keeps reads from turning into writes. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** The SHA-256 of a session token: what the store keeps instead of the token. */
+export function tokenHash(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/**
+ * The CSRF token that goes with a session token (signed double-submit): only someone who holds the
+ * HttpOnly session cookie's value can compute it, so it needs no server-side state.
+ */
+export function csrfTokenFor(sessionToken: string): string {
+  return createHmac('sha256', sessionToken).update('lintel/csrf/v1').digest('base64url');
+}
+
+/** The permissions a role grants. Custom roles arrive with the operators issue. */
+export function permissionsOf(role: string): ReadonlySet<Permission> {
+  return new Set<Permission>(role in builtinRoles ? builtinRoles[role as keyof typeof builtinRoles] : []);
+}
+
+/** Starts, resolves and ends server-side sessions. */
+export class SessionManager {
+  constructor(
+    private readonly sessions: SessionRepo,
+    private readonly operators: OperatorRepo,
+    private readonly clock: Clock,
+    private readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+  ) {}
+
+  /** Starts a session; the token is returned once and stored only as a hash. */
+  start(operatorId: number, source: string): { token: string; expiresAt: Date } {
+    const token = bearerToken();
+    const now = this.clock();
+    const idle = new Date(now.getTime() + this.policy.idleMs);
+    const absolute = new Date(now.getTime() + this.policy.absoluteMs);
+    this.sessions.insert({
+      token_hash: tokenHash(token),
+      operator_id: operatorId,
+      created_at: now.toISOString(),
+      last_seen_at: now.toISOString(),
+      idle_expires_at: idle.toISOString(),
+      absolute_expires_at: absolute.toISOString(),
+      source,
+    });
+    return { token, expiresAt: idle < absolute ? idle : absolute };
+  }
+
+  /**
+   * The caller behind a token, or undefined if the session is unknown, expired or its operator disabled.
+   * A call counts as use and extends the idle timeout; a live-event stream only looks (`touch: false`),
+   * so a console left open does not keep its session alive forever.
+   */
+  resolve(token: string, opts: { touch?: boolean } = {}): Caller | undefined {
+    if (token.length === 0 || token.length > 100) return undefined;
+    const hash = tokenHash(token);
+    const now = this.clock();
+    const row = this.sessions.live(hash, now);
+    if (!row) return undefined;
+    const op = this.operators.byId(row.operator_id);
+    if (!op || op.disabled_at) {
+      this.sessions.delete(hash);
+      return undefined;
+    }
+    let idle = new Date(row.idle_expires_at);
+    if (opts.touch !== false && now.getTime() - new Date(row.last_seen_at).getTime() >= TOUCH_EVERY_MS) {
+      idle = new Date(now.getTime() + this.policy.idleMs);
+      this.sessions.touch(hash, now, idle);
+    }
+    const absolute = new Date(row.absolute_expires_at);
+    return {
+      operatorId: op.id,
+      username: op.username,
+      displayName: op.display_name,
+      role: op.role,
+      permissions: permissionsOf(op.role),
+      sessionHash: hash,
+      expiresAt: idle < absolute ? idle : absolute,
+    };
+  }
+
+  /** Ends a session. */
+  end(hash: Buffer): void {
+    this.sessions.delete(hash);
+  }
+
+  /** Drops expired sessions. */
+  sweep(): number {
+    return this.sessions.deleteExpired(this.clock());
+  }
+}

@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/helpers/temp-site.js';
+import { StoreError } from '../errors.js';
+import { integrityProblems, openEncrypted, tune, type Db } from '../sqlite.js';
+import { LATEST_SCHEMA_VERSION, assertKnownSchema, migrate, migrations, schemaVersion } from './index.js';
+
+const now = () => new Date('2026-11-29T10:00:00Z');
+const open: Db[] = [];
+
+function freshDb(): Db {
+  const db = openEncrypted(path.join(tempDir(), 'm.db'), randomBytes(32), { create: true });
+  tune(db);
+  open.push(db);
+  return db;
+}
+
+afterEach(() => {
+  for (const db of open.splice(0)) if (db.open) db.close();
+});
+
+/** Rows written at version N-1 that migration N must carry over; and what to assert after it. */
+const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void }> = {
+  1: {
+    before: () => {},
+    after: (db) => {
+      db.prepare(
+        "INSERT INTO site (id, uuid, name, time_zone, created_at, updated_at) VALUES (1, 'u', 'S', 'UTC', 'a', 'a')",
+      ).run();
+      expect(() =>
+        db
+          .prepare(
+            "INSERT INTO site (id, uuid, name, time_zone, created_at, updated_at) VALUES (2, 'u', 'S', 'UTC', 'a', 'a')",
+          )
+          .run(),
+      ).toThrow(/CHECK/);
+      expect(() =>
+        db
+          .prepare(
+            "INSERT INTO secret (purpose, key_version, kek_id, sealed, created_at) VALUES ('p', 'one', 'k', x'00', 'a')",
+          )
+          .run(),
+      ).toThrow(/cannot store TEXT value in INTEGER/);
+    },
+  },
+  2: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO site (id, uuid, name, time_zone, created_at, updated_at) VALUES (1, 'u', 'Kept', 'UTC', 'a', 'a')",
+      ).run();
+      db.prepare(
+        "INSERT INTO secret (purpose, key_version, kek_id, sealed, created_at) VALUES ('site.master', 1, 'k', x'0102', 'a')",
+      ).run();
+    },
+    after: (db) => {
+      expect(db.prepare('SELECT name FROM site').get()).toEqual({ name: 'Kept' });
+      expect(db.prepare('SELECT count(*) AS n FROM secret').get()).toEqual({ n: 1 });
+      db.prepare(
+        "INSERT INTO operator (username, display_name, role, created_at, updated_at) VALUES ('Admin', 'A', 'administrator', 'a', 'a')",
+      ).run();
+      expect(() =>
+        db
+          .prepare(
+            "INSERT INTO operator (username, display_name, role, created_at, updated_at) VALUES ('admin', 'B', 'administrator', 'a', 'a')",
+          )
+          .run(),
+      ).toThrow(/UNIQUE/);
+      expect(() =>
+        db.prepare("INSERT INTO session VALUES (x'01', 999, 'a', 'a', 'b', 'b', 's')").run(),
+      ).toThrow(/FOREIGN KEY/);
+    },
+  },
+  3: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO operator (id, username, display_name, role, created_at, updated_at) VALUES (7, 'ops', 'O', 'administrator', 'a', 'a')",
+      ).run();
+      db.prepare("INSERT INTO session VALUES (x'01', 7, 'a', 'a', 'z', 'z', 's')").run();
+    },
+    after: (db) => {
+      expect(db.prepare('SELECT operator_id FROM session').get()).toEqual({ operator_id: 7 });
+      db.prepare(
+        "INSERT INTO audit_log (at, operator_id, actor, action, source) VALUES ('a', 7, 'ops', 'x', 'cli')",
+      ).run();
+      expect(() => db.prepare("UPDATE audit_log SET action = 'y'").run()).toThrow(/append-only/);
+      expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+      expect(() =>
+        db
+          .prepare(
+            "INSERT INTO audit_log (at, actor, action, source, detail) VALUES ('a', 'x', 'y', 'z', 'not json')",
+          )
+          .run(),
+      ).toThrow(/CHECK/);
+    },
+  },
+};
+
+describe('migrations', () => {
+  it('has a test step for every migration, numbered by position', () => {
+    expect(Object.keys(steps).map(Number)).toEqual(migrations.map((m) => m.version));
+    migrations.forEach((m, i) => expect(m.version).toBe(i + 1));
+  });
+
+  for (const m of migrations) {
+    it(`${String(m.version).padStart(4, '0')} ${m.name}: migrates data written at version ${m.version - 1}`, () => {
+      const db = freshDb();
+      migrate(db, now, m.version - 1);
+      expect(schemaVersion(db)).toBe(m.version - 1);
+      steps[m.version]!.before(db);
+      expect(migrate(db, now, m.version)).toEqual([m.version - 1, m.version]);
+      expect(schemaVersion(db)).toBe(m.version);
+      steps[m.version]!.after(db);
+      expect(integrityProblems(db)).toEqual([]);
+    });
+  }
+
+  for (let from = 0; from < LATEST_SCHEMA_VERSION; from++) {
+    it(`goes from version ${from} to the latest in one call, each step recorded`, () => {
+      const db = freshDb();
+      migrate(db, now, from);
+      expect(migrate(db, now)).toEqual([from, LATEST_SCHEMA_VERSION]);
+      const applied = db.prepare('SELECT version, name FROM schema_migration ORDER BY version').all();
+      expect(applied).toEqual(migrations.map((x) => ({ version: x.version, name: x.name })));
+      expect(migrate(db, now)).toEqual([LATEST_SCHEMA_VERSION, LATEST_SCHEMA_VERSION]);
+    });
+  }
+
+  it('applies each migration in one transaction: a failing one leaves the version unchanged', () => {
+    const db = freshDb();
+    migrate(db, now, 1);
+    db.exec('CREATE TABLE operator (x INTEGER) STRICT'); // makes migration 2 fail half-way
+    expect(() => migrate(db, now)).toThrow(/already exists/);
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'session'").get()).toEqual({
+      n: 0,
+    });
+  });
+
+  it('refuses a database from a newer Lintel without touching it', () => {
+    const db = freshDb();
+    migrate(db, now);
+    db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 1}`);
+    expect(() => migrate(db, now)).toThrow(StoreError);
+    expect(() => assertKnownSchema(db)).toThrow(/newer than this Lintel knows/);
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION + 1);
+  });
+
+  it('refuses a database whose history is not a prefix of ours', () => {
+    const db = freshDb();
+    migrate(db, now);
+    db.prepare("UPDATE schema_migration SET name = 'someone-elses' WHERE version = 2").run();
+    expect(() => assertKnownSchema(db)).toThrow(/does not have/);
+  });
+});

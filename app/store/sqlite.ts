@@ -1,0 +1,105 @@
+import Database from 'better-sqlite3-multiple-ciphers';
+import { StoreError, sqliteCode } from './errors.js';
+
+/** A better-sqlite3 connection. */
+export type Db = Database.Database;
+
+/**
+ * Page cipher: sqlite3mc's ChaCha20-Poly1305 ("chacha20"), each page sealed with a fresh nonce and a
+ * 16-byte tag. Chosen over SQLCipher v4 (AES-256-CBC + HMAC-SHA512) because it is authenticated
+ * encryption in one primitive and measured faster here (docs/storage.md has the numbers).
+ */
+export const PAGE_CIPHER = 'chacha20';
+
+/** How a connection is tuned once the key is known to be right. */
+export const PRAGMAS = {
+  // Acknowledged means on disk: WAL with an fsync at every commit.
+  synchronous: 'FULL',
+  // Decrypted pages stay cached; 64 MiB holds a 100,000-user site whole.
+  cache_size: -65536,
+  // A bigger WAL re-encrypts each page less often at checkpoint (sqlite3mc decrypts and re-encrypts
+  // WAL frames as it copies them into the database).
+  wal_autocheckpoint: 4000,
+  // Temporary tables and sort spills stay in memory, never in a plaintext temp file.
+  temp_store: 'MEMORY',
+  busy_timeout: 5000,
+  foreign_keys: 'ON',
+  trusted_schema: 'OFF',
+} as const;
+
+/** Keys the connection with a raw 256-bit key (the x'…' form skips sqlite3mc's passphrase KDF). */
+function applyKey(db: Db, key: Buffer): void {
+  if (key.length !== 32) throw new RangeError('database key must be 32 bytes');
+  db.pragma(`cipher='${PAGE_CIPHER}'`);
+  db.pragma(`key="x'${key.toString('hex')}'"`);
+}
+
+/**
+ * Opens an encrypted database file and proves the key by reading the schema, before anything can
+ * write: a wrong key or a damaged first page leaves the file byte-for-byte as it was.
+ */
+export function openEncrypted(
+  file: string,
+  key: Buffer,
+  opts: { readonly?: boolean; create?: boolean } = {},
+): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: !opts.create });
+  } catch (err) {
+    throw new StoreError('DB_MISSING', `database ${file} cannot be opened: ${(err as Error).message}`);
+  }
+  try {
+    applyKey(db, key);
+    db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    return db;
+  } catch (err) {
+    db.close();
+    const code = sqliteCode(err);
+    if (code === 'SQLITE_NOTADB') {
+      throw new StoreError('DB_UNREADABLE', `database ${file} does not decrypt with this site's key`);
+    }
+    if (code === 'SQLITE_CORRUPT') {
+      throw new StoreError(
+        'DB_CORRUPT',
+        `database ${file} is damaged or truncated (${(err as Error).message})`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Opens a database without encryption: only for the benchmark baseline and tests that compare. */
+export function openPlain(file: string): Db {
+  return new Database(file);
+}
+
+const WRITER_ONLY = new Set(['synchronous', 'wal_autocheckpoint']);
+
+/** Puts a keyed connection in WAL mode and applies {@link PRAGMAS} (a reader gets only the read-side ones). */
+export function tune(db: Db, readonly = false): void {
+  if (!readonly) db.pragma('journal_mode = WAL');
+  for (const [name, value] of Object.entries(PRAGMAS)) {
+    if (!readonly || !WRITER_ONLY.has(name)) db.pragma(`${name} = ${value}`);
+  }
+}
+
+/** Runs SQLite's integrity checks; returns the problems found (empty when all is well). */
+export function integrityProblems(db: Db, quick = false): string[] {
+  const problems: string[] = [];
+  try {
+    const rows = db.pragma(quick ? 'quick_check' : 'integrity_check') as { [k: string]: string }[];
+    for (const row of rows) {
+      const msg = Object.values(row)[0];
+      if (msg !== 'ok' && msg) problems.push(msg);
+    }
+    if (!quick) {
+      const fk = db.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+      for (const r of fk)
+        problems.push(`foreign key: ${r.table} row ${r.rowid} points to a missing ${r.parent}`);
+    }
+  } catch (err) {
+    problems.push(`the check could not finish: ${(err as Error).message}`);
+  }
+  return problems;
+}

@@ -1,0 +1,21 @@
+/* eslint-disable no-restricted-imports -- this file runs in Node at build time, never in the renderer. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// Relative asset URLs so the same build loads from https://host/ (lintel serve) and from the
+// Electron shell's app protocol.
+export default defineConfig({
+  root: here,
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: path.join(here, '..', 'dist', 'renderer'),
+    emptyOutDir: true,
+    sourcemap: true,
+    assetsInlineLimit: 0,
+  },
+});

@@ -1,0 +1,157 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { repoRoot } from './temp-site.js';
+
+/** The built CLI (tests run after `npm run build`). */
+export const lintelBin = path.join(repoRoot, 'bin', 'lintel.js');
+
+/** Fails early, with the fix, when the build is missing. */
+export function requireBuild(): void {
+  if (!fs.existsSync(path.join(repoRoot, 'dist', 'app', 'cli', 'run.js'))) {
+    throw new Error('dist/ is missing: run `npm run build` first (npm test does it)');
+  }
+}
+
+/** Runs `lintel …` to completion. */
+export function lintel(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number; stdout: string; stderr: string } {
+  requireBuild();
+  const r = spawnSync(process.execPath, [lintelBin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, LINTEL_LOG_LEVEL: 'warn', ...env },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `lintel …` without blocking the test's event loop (so its own clients keep going meanwhile). */
+export function lintelAsync(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  requireBuild();
+  const proc = spawn(process.execPath, [lintelBin, ...args], {
+    env: { ...process.env, LINTEL_LOG_LEVEL: 'warn', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) =>
+    proc.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr })),
+  );
+}
+
+/** A running `lintel serve`. */
+export interface ServeProcess {
+  proc: ChildProcess;
+  url: string;
+  setupToken?: string;
+  /** The self-signed certificate, so requests verify TLS for real instead of switching it off. */
+  ca: string;
+  stdout: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `lintel serve --port 0` on a data folder and waits until it prints its URL. */
+export async function startServe(
+  dataDir: string,
+  keyFile: string,
+  extra: string[] = [],
+): Promise<ServeProcess> {
+  requireBuild();
+  const proc = spawn(
+    process.execPath,
+    [lintelBin, 'serve', '--port', '0', '--data-dir', dataDir, '--key-file', keyFile, ...extra],
+    {
+      env: { ...process.env, LINTEL_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`lintel serve did not start:\n${out}\n${err}`)), 60_000);
+    const check = () => {
+      const m = /Lintel console: (\S+)/.exec(out);
+      if (m?.[1] && out.includes('Press Ctrl-C')) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`lintel serve exited (${code}):\n${out}\n${err}`));
+    });
+  });
+  const token = /Setup token: (\S+)/.exec(out)?.[1];
+  return {
+    proc,
+    url,
+    ...(token ? { setupToken: token } : {}),
+    ca: fs.readFileSync(path.join(dataDir, 'tls', 'cert.pem'), 'utf8'),
+    stdout: () => out,
+    stop: async (signal = 'SIGTERM') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** A response as the tests look at it. */
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  json: () => unknown;
+}
+
+/** One HTTPS request to a test server, verifying its certificate. */
+export function request(
+  server: Pick<ServeProcess, 'url' | 'ca'>,
+  pathname: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<HttpReply> {
+  const url = new URL(pathname, server.url);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      { method: opts.method ?? 'GET', headers: opts.headers, ca: server.ca },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** A JSON-RPC call over HTTPS; returns the parsed response. */
+export async function rpc(
+  server: Pick<ServeProcess, 'url' | 'ca'>,
+  method: string,
+  params: unknown = {},
+  headers: Record<string, string> = {},
+): Promise<{
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}> {
+  const r = await request(server, '/rpc', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return r.json() as never;
+}
