@@ -53,6 +53,7 @@ export interface ServeProcess {
   /** The self-signed certificate, so requests verify TLS for real instead of switching it off. */
   ca: string;
   stdout: () => string;
+  stderr: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -61,13 +62,14 @@ export async function startServe(
   dataDir: string,
   keyFile: string,
   extra: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<ServeProcess> {
   requireBuild();
   const proc = spawn(
     process.execPath,
     [lintelBin, 'serve', '--port', '0', '--data-dir', dataDir, '--key-file', keyFile, ...extra],
     {
-      env: { ...process.env, LINTEL_LOG_LEVEL: 'warn' },
+      env: { ...process.env, LINTEL_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -98,6 +100,7 @@ export async function startServe(
     ...(token ? { setupToken: token } : {}),
     ca: fs.readFileSync(path.join(dataDir, 'tls', 'cert.pem'), 'utf8'),
     stdout: () => out,
+    stderr: () => err,
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       return exited;
@@ -154,4 +157,31 @@ export async function rpc(
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   });
   return r.json() as never;
+}
+
+/** Logs in over HTTPS as a script would; returns the token and the header that carries it. */
+export async function bearerLogin(
+  server: Pick<ServeProcess, 'url' | 'ca'>,
+  username: string,
+  password: string,
+): Promise<{ token: string; auth: Record<string, string> }> {
+  const token = (await rpc(server, 'session.login', { username, password })).result!.token as string;
+  return { token, auth: { Authorization: `Bearer ${token}` } };
+}
+
+/** Creates the first administrator with the printed setup token, then logs in as it. */
+export async function firstAdmin(
+  server: ServeProcess,
+  username: string,
+  password: string,
+  extra: Record<string, string> = {},
+): Promise<{ token: string; auth: Record<string, string> }> {
+  const created = await rpc(server, 'setup.createAdmin', {
+    token: server.setupToken,
+    username,
+    password,
+    ...extra,
+  });
+  if (!created.result) throw new Error(`setup.createAdmin failed: ${JSON.stringify(created.error)}`);
+  return bearerLogin(server, username, password);
 }

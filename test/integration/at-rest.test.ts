@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KeyFileSource } from '../../app/keys/key-file.js';
 import { openSite } from '../../app/site/open-site.js';
 import { openPlain } from '../../app/store/sqlite.js';
-import { lintelAsync, rpc, startServe, type ServeProcess } from '../helpers/lintel-process.js';
+import { firstAdmin, lintelAsync, rpc, startServe, type ServeProcess } from '../helpers/lintel-process.js';
 import { tempDir } from '../helpers/temp-site.js';
 
 const SITE_NAME = 'Kilimanjaro Research Campus';
@@ -41,16 +41,9 @@ describe('data at rest', () => {
     const dataDir = path.join(root, 'data');
     const keyFile = path.join(root, 'keys', 'k.key');
     server = await startServe(dataDir, keyFile, ['--site-name', SITE_NAME]);
-    await rpc(server, 'setup.createAdmin', {
-      token: server.setupToken,
-      username: OPERATOR,
+    const { token, auth } = await firstAdmin(server, OPERATOR, 'correct horse battery', {
       displayName: DISPLAY,
-      password: 'correct horse battery',
     });
-    const token = (
-      await rpc(server, 'session.login', { username: OPERATOR, password: 'correct horse battery' })
-    ).result!.token as string;
-    const auth = { Authorization: `Bearer ${token}` };
     for (let i = 0; i < 20; i++) {
       const site = (await rpc(server, 'site.get', {}, auth)).result!;
       await rpc(

@@ -5,7 +5,15 @@ import { KeyFileSource } from '../../app/keys/key-file.js';
 import { openSite } from '../../app/site/open-site.js';
 import { AuditRepo } from '../../app/store/audit-repo.js';
 import { integrityProblems, openEncrypted } from '../../app/store/sqlite.js';
-import { lintel, lintelAsync, rpc, startServe, type ServeProcess } from '../helpers/lintel-process.js';
+import {
+  bearerLogin,
+  firstAdmin,
+  lintel,
+  lintelAsync,
+  rpc,
+  startServe,
+  type ServeProcess,
+} from '../helpers/lintel-process.js';
 import { tempDir } from '../helpers/temp-site.js';
 
 const running: ServeProcess[] = [];
@@ -20,15 +28,7 @@ describe('durability', () => {
     const keyFile = path.join(root, 'keys', 'k.key');
     const first = await startServe(dataDir, keyFile);
     running.push(first);
-    await rpc(first, 'setup.createAdmin', {
-      token: first.setupToken,
-      username: 'admin',
-      password: 'correct horse battery',
-    });
-    const token = (
-      await rpc(first, 'session.login', { username: 'admin', password: 'correct horse battery' })
-    ).result!.token as string;
-    const auth = { Authorization: `Bearer ${token}` };
+    const { auth } = await firstAdmin(first, 'admin', 'correct horse battery');
 
     // Two writers race for each version; the loser gets CONFLICT, which is an answer too: only a
     // result counts as acknowledged.
@@ -71,10 +71,8 @@ describe('durability', () => {
     expect(backupResult.status, backupResult.stderr).toBe(0);
     const second = await startServe(dataDir, keyFile);
     running.push(second);
-    const token2 = (
-      await rpc(second, 'session.login', { username: 'admin', password: 'correct horse battery' })
-    ).result!.token as string;
-    const site = (await rpc(second, 'site.get', {}, { Authorization: `Bearer ${token2}` })).result!;
+    const again = await bearerLogin(second, 'admin', 'correct horse battery');
+    const site = (await rpc(second, 'site.get', {}, again.auth)).result!;
     const last = acknowledged.reduce((a, b) => (b.version > a.version ? b : a));
     expect(site.version as number).toBeGreaterThanOrEqual(last.version);
 

@@ -4,7 +4,7 @@ import https from 'node:https';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../app/contract/errors.js';
-import { request, rpc, startServe, type ServeProcess } from '../helpers/lintel-process.js';
+import { bearerLogin, request, rpc, startServe, type ServeProcess } from '../helpers/lintel-process.js';
 import { tempDir } from '../helpers/temp-site.js';
 
 let server: ServeProcess;
@@ -150,9 +150,7 @@ describe('lintel serve over HTTPS', () => {
   });
 
   it('streams live events to a logged-in client over SSE', async () => {
-    const token = (await rpc(server, 'session.login', { username: 'admin', password })).result!
-      .token as string;
-    const auth = { Authorization: `Bearer ${token}` };
+    const { auth } = await bearerLogin(server, 'admin', password);
     expect((await request(server, '/events')).status).toBe(401);
     const received = new Promise<string>((resolve, reject) => {
       const req = https.get(new URL('/events', server.url), { headers: auth, ca: server.ca }, (res) => {
