@@ -18,6 +18,11 @@ export interface Caller {
  */
 export interface CallContext {
   caller?: Caller;
+  /**
+   * Why a session the client presented was not accepted (e.g. a cookie without its CSRF header), so
+   * a method that needs one can say so instead of a bare "log in first".
+   */
+  authProblem?: string;
   /** Where the call came from, for the audit log and rate limits ("https 127.0.0.1", "ipc"). */
   source: string;
   /** The address part of `source`, for per-address limits. */

@@ -92,7 +92,14 @@ export class Dispatcher {
     const spec = contract[method];
     const access = spec.access;
     if (access.kind !== 'public') {
-      if (!ctx.caller) throw new RpcError('UNAUTHENTICATED', `${method} needs a session: log in first`);
+      if (!ctx.caller) {
+        const why = ctx.authProblem ? ` (${ctx.authProblem})` : '';
+        throw new RpcError(
+          'UNAUTHENTICATED',
+          `${method} needs a session: log in first${why}`,
+          ctx.authProblem ? { reason: ctx.authProblem } : {},
+        );
+      }
       if (access.kind === 'permission' && !ctx.caller.permissions.has(access.permission)) {
         throw new RpcError('FORBIDDEN', `${method} needs the ${access.permission} permission`, {
           permission: access.permission,

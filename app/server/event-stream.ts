@@ -8,8 +8,9 @@ const HEARTBEAT_MS = 25_000;
 
 /**
  * `GET /events`: live events as Server-Sent Events, filtered by the permissions of the caller's
- * session at each delivery. The stream ends when the session does. Looking does not extend the
- * session's idle timeout.
+ * session at each delivery. The stream ends at logout at once, and within a heartbeat when the
+ * session expires. Looking does not extend the session's idle timeout. Event ids count per
+ * connection and `Last-Event-ID` is not replayed: a console that reconnects re-reads what it shows.
  */
 export function serveEventStream(
   req: IncomingMessage,
@@ -44,9 +45,13 @@ export function serveEventStream(
     }
     res.write(': ping\n\n');
   }, HEARTBEAT_MS);
+  const stopWatching = service.sessions.onEnded((ended) => {
+    if (ended.equals(hash)) end();
+  });
   const end = () => {
     clearInterval(heartbeat);
     unsubscribe();
+    stopWatching();
     if (!res.writableEnded) res.end();
   };
   req.on('close', end);

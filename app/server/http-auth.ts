@@ -14,8 +14,10 @@ export interface HttpAuth {
   via: 'bearer' | 'cookie' | 'none';
   /** A session cookie was sent but its session is gone: the response clears the cookies. */
   staleCookie: boolean;
-  /** Set when a cookie-authenticated request lacks the matching CSRF header. */
+  /** Set when a cookie-authenticated request lacks the matching CSRF header: it then counts as anonymous. */
   csrfFailure?: string;
+  /** The live session behind the cookie (even one refused for CSRF), ended when the browser logs in again. */
+  cookieSession?: Buffer;
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{20,100})$/;
@@ -40,19 +42,23 @@ export function resolveHttpAuth(
   }
   const token = parseCookies(req).get(SESSION_COOKIE);
   if (!token) return { via: 'none', staleCookie: false };
-  const caller = service.authenticate(token, { touch: opts.touch });
-  if (!caller) return { via: 'cookie', staleCookie: true };
   if (opts.requireCsrf) {
     const sent = req.headers[CSRF_HEADER];
     if (typeof sent !== 'string' || !secretsEqual(sent, csrfTokenFor(token))) {
+      // Checked before the session is used, so a forged request does not even extend its idle time.
+      const session = service.authenticate(token, { touch: false });
+      if (!session) return { via: 'cookie', staleCookie: true };
       return {
         via: 'cookie',
         staleCookie: false,
+        cookieSession: session.sessionHash,
         csrfFailure: `missing or wrong ${CSRF_HEADER} header: copy it from the ${CSRF_COOKIE} cookie`,
       };
     }
   }
-  return { caller, token, via: 'cookie', staleCookie: false };
+  const caller = service.authenticate(token, { touch: opts.touch });
+  if (!caller) return { via: 'cookie', staleCookie: true };
+  return { caller, token, via: 'cookie', staleCookie: false, cookieSession: caller.sessionHash };
 }
 
 /** The Set-Cookie values that start a browser session. */

@@ -88,24 +88,21 @@ async function handleRpc(req: IncomingMessage, res: ServerResponse, opts: HttpsS
     }
     throw err;
   }
+  // A cookie without its CSRF header counts as no session at all: public methods (setup.status,
+  // session.login) still answer, so a console whose CSRF cookie went missing can log in again.
   const auth = resolveHttpAuth(req, opts.service, { requireCsrf: true });
-  if (auth.csrfFailure) {
-    sendJson(
-      res,
-      403,
-      envelopeFailure(ErrorCode.FORBIDDEN, `Forbidden: ${auth.csrfFailure}`, { reason: 'csrf' }),
-    );
-    return;
-  }
   let cookies: string[] | undefined = auth.staleCookie ? clearedSessionCookies() : undefined;
   const address = clientAddress(req);
   const ctx: CallContext = {
     ...(auth.caller ? { caller: auth.caller } : {}),
+    ...(auth.csrfFailure ? { authProblem: auth.csrfFailure } : {}),
     source: `https ${address}`,
     address,
     revealToken: !isConsoleClient(req),
     sessionSink: {
       started: (token) => {
+        // A new login from this browser replaces its old session rather than leaving it alive.
+        if (auth.cookieSession) opts.service.sessions.end(auth.cookieSession);
         cookies = sessionCookies(token);
       },
       ended: () => {

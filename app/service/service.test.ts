@@ -302,6 +302,24 @@ describe('site', () => {
     });
   });
 
+  it('changes nothing for an update to the same values, and wants something to change', async () => {
+    const { caller } = await adminSession();
+    const seen: unknown[] = [];
+    service.events.subscribe(
+      () => caller.permissions,
+      (e) => seen.push(e),
+    );
+    const s = ok(await call('site.get', {}, ctx({ caller })));
+    expect(ok(await call('site.update', { version: s.version, name: s.name }, ctx({ caller })))).toEqual(s);
+    expect(seen).toEqual([]);
+    const e = err(await call('site.update', { version: s.version }, ctx({ caller })));
+    expect(e.code).toBe(ErrorCode.INVALID_PARAMS);
+    expect(e.message).toMatch(/give name or timeZone/);
+    expect(err(await call('site.update', { version: 0, name: s.name }, ctx({ caller }))).code).toBe(
+      ErrorCode.CONFLICT,
+    );
+  });
+
   it('does not deliver events to a subscriber without the permission', async () => {
     const { caller } = await adminSession();
     const seen: unknown[] = [];

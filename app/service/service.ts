@@ -260,32 +260,33 @@ export class Service {
 
       'site.update': (p, ctx) => {
         const db = this.opts.site.db;
-        const updated = db.transaction(() => {
+        const stale = (current: number) =>
+          new RpcError('CONFLICT', `The site changed since version ${p.version}: reload it and try again`, {
+            currentVersion: current,
+          });
+        const result = db.transaction(() => {
           const before = this.siteRepo.get();
-          const after = this.siteRepo.update({ name: p.name, timeZone: p.timeZone }, p.version, this.clock());
-          if (!after) {
-            throw new RpcError(
-              'CONFLICT',
-              `The site changed since version ${p.version}: reload it and try again`,
-              {
-                currentVersion: before.version,
-              },
-            );
-          }
           const changes: Record<string, { from: string; to: string }> = {};
           if (p.name !== undefined && p.name !== before.name)
             changes.name = { from: before.name, to: p.name };
-          if (p.timeZone !== undefined && p.timeZone !== before.timeZone)
+          if (p.timeZone !== undefined && p.timeZone !== before.timeZone) {
             changes.timeZone = { from: before.timeZone, to: p.timeZone };
+          }
+          if (Object.keys(changes).length === 0) {
+            if (before.version !== p.version) throw stale(before.version);
+            return { site: before, changed: false };
+          }
+          const after = this.siteRepo.update({ name: p.name, timeZone: p.timeZone }, p.version, this.clock());
+          if (!after) throw stale(before.version);
           this.record(ctx, {
             action: 'site.update',
             target: 'site',
             detail: { version: after.version, changes },
           });
-          return after;
+          return { site: after, changed: true };
         })();
-        this.events.publish('site.updated', updated);
-        return updated;
+        if (result.changed) this.events.publish('site.updated', result.site);
+        return result.site;
       },
     };
   }

@@ -40,6 +40,8 @@ export function permissionsOf(role: string): ReadonlySet<Permission> {
 
 /** Starts, resolves and ends server-side sessions. */
 export class SessionManager {
+  private endedListeners = new Set<(hash: Buffer) => void>();
+
   constructor(
     private readonly sessions: SessionRepo,
     private readonly operators: OperatorRepo,
@@ -98,9 +100,16 @@ export class SessionManager {
     };
   }
 
-  /** Ends a session. */
+  /** Ends a session, and tells whoever holds a stream open for it (live events close at once). */
   end(hash: Buffer): void {
     this.sessions.delete(hash);
+    for (const listener of this.endedListeners) listener(hash);
+  }
+
+  /** Calls `listener` with the hash of each session ended by logout; returns the unsubscribe. */
+  onEnded(listener: (hash: Buffer) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
   }
 
   /** Drops expired sessions. */

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, repoRoot, startServe, stopServe, type ServeProcess } from './serve-process.js';
+import { requireBuild, startServe, type ServeProcess } from '../helpers/lintel-process.js';
+import { repoRoot } from '../helpers/temp-site.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(repoRoot, 'docs', 'screenshots');
@@ -94,14 +95,14 @@ function tokenPaths(value: unknown, at = '$'): string[] {
 }
 
 beforeAll(async () => {
-  assertBuilt();
+  requireBuild({ console: true });
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(
       `console e2e: no Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (as root)`,
     );
   }
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lintel-e2e-'));
-  serve = await startServe({ dataDir: path.join(tmp, 'data'), keyFile: path.join(tmp, 'keys', 'site.key') });
+  serve = await startServe(path.join(tmp, 'data'), path.join(tmp, 'keys', 'site.key'));
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -120,7 +121,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
-  await stopServe(serve);
+  await serve?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -144,7 +145,7 @@ describe('the console against lintel serve', () => {
       .waitFor();
     expect(await token.getAttribute('aria-invalid')).toBe('true');
 
-    await token.fill(serve!.setupToken);
+    await token.fill(serve!.setupToken!);
     await pageA.getByLabel('Confirm password', { exact: true }).fill(`${ADMIN.password}!`);
     await pageA.getByRole('button', { name: 'Create administrator' }).click();
     await pageA.getByRole('alert').filter({ hasText: 'The two passwords differ' }).waitFor();

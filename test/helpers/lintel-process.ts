@@ -7,11 +7,21 @@ import { repoRoot } from './temp-site.js';
 /** The built CLI (tests run after `npm run build`). */
 export const lintelBin = path.join(repoRoot, 'bin', 'lintel.js');
 
-/** Fails early, with the fix, when the build is missing. */
-export function requireBuild(): void {
-  if (!fs.existsSync(path.join(repoRoot, 'dist', 'app', 'cli', 'run.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` first (npm test does it)');
-  }
+/** Fails early, with the fix, when the build is missing (`console`: the renderer bundle too). */
+export function requireBuild(parts: { console?: boolean } = {}): void {
+  const needed = [path.join(repoRoot, 'dist', 'app', 'cli', 'run.js')];
+  if (parts.console) needed.push(path.join(repoRoot, 'dist', 'renderer', 'index.html'));
+  const missing = needed.filter((f) => !fs.existsSync(f)).map((f) => path.relative(repoRoot, f));
+  if (missing.length)
+    throw new Error(`${missing.join(', ')} missing: run \`npm run build\` first (npm test does it)`);
+}
+
+/** The environment without the developer's own site settings, which must not place or unlock a test site. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of ['LINTEL_PASSPHRASE', 'LINTEL_NEW_PASSPHRASE', 'LINTEL_DATA_DIR', 'LINTEL_KEY_FILE'])
+    delete env[name];
+  return env;
 }
 
 /** Runs `lintel …` to completion. */
@@ -22,7 +32,7 @@ export function lintel(
   requireBuild();
   const r = spawnSync(process.execPath, [lintelBin, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, LINTEL_LOG_LEVEL: 'warn', ...env },
+    env: { ...cleanEnv(), LINTEL_LOG_LEVEL: 'warn', ...env },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -34,7 +44,7 @@ export function lintelAsync(
 ): Promise<{ status: number; stdout: string; stderr: string }> {
   requireBuild();
   const proc = spawn(process.execPath, [lintelBin, ...args], {
-    env: { ...process.env, LINTEL_LOG_LEVEL: 'warn', ...env },
+    env: { ...cleanEnv(), LINTEL_LOG_LEVEL: 'warn', ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -69,7 +79,7 @@ export async function startServe(
     process.execPath,
     [lintelBin, 'serve', '--port', '0', '--data-dir', dataDir, '--key-file', keyFile, ...extra],
     {
-      env: { ...process.env, LINTEL_LOG_LEVEL: 'warn', ...env },
+      env: { ...cleanEnv(), LINTEL_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -103,7 +113,10 @@ export async function startServe(
     stderr: () => err,
     stop: async (signal = 'SIGTERM') => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return exited;
+      const stuck = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(stuck);
+      return code;
     },
   };
 }

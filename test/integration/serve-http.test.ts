@@ -109,8 +109,16 @@ describe('lintel serve over HTTPS', () => {
       headers: { 'Content-Type': 'application/json', Cookie: cookie },
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'site.get' }),
     });
-    expect(noCsrf.status).toBe(403);
-    expect((noCsrf.json() as { error: { data: { reason: string } } }).error.data.reason).toBe('csrf');
+    // Without its CSRF header the cookie counts for nothing: protected methods say why, public ones
+    // still answer (so a console that lost its CSRF cookie can log in again).
+    const refusedNoCsrf = noCsrf.json() as { error: { code: number; message: string } };
+    expect(refusedNoCsrf.error.code).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(refusedNoCsrf.error.message).toMatch(/missing or wrong x-csrf-token header/);
+    const wrongCsrf = await rpc(server, 'site.get', {}, { Cookie: cookie, 'X-CSRF-Token': 'forged' });
+    expect(wrongCsrf.error?.code).toBe(ErrorCode.UNAUTHENTICATED);
+    expect((await rpc(server, 'setup.status', {}, { Cookie: cookie })).result).toMatchObject({
+      administratorExists: true,
+    });
     const withCsrf = await rpc(server, 'site.get', {}, { Cookie: cookie, 'X-CSRF-Token': csrf });
     expect(withCsrf.result?.name).toBe('HTTP test site');
     const crossSite = await request(server, '/rpc', {
@@ -172,8 +180,23 @@ describe('lintel serve over HTTPS', () => {
       setTimeout(() => reject(new Error('no event within 10 s')), 10_000);
     });
     const text = await received;
+    expect(text).toContain('retry: 3000');
     const data = /data: (.*)/.exec(text.slice(text.indexOf('event: site.updated')))![1]!;
     expect(JSON.parse(data).payload.name).toBe('Renamed live');
+  });
+
+  it('closes a live-event stream as soon as its session logs out', async () => {
+    const { auth } = await bearerLogin(server, 'admin', password);
+    const closed = new Promise<number>((resolve, reject) => {
+      const req = https.get(new URL('/events', server.url), { headers: auth, ca: server.ca }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(Date.now()));
+        void rpc(server, 'session.logout', {}, auth);
+      });
+      req.on('error', reject);
+      setTimeout(() => reject(new Error('the stream stayed open after logout')), 5_000);
+    });
+    await closed;
   });
 
   it('answers malformed JSON-RPC with the right error and keeps serving', async () => {

@@ -23,12 +23,15 @@ export const siteMethods = {
     access: needs('site:read'),
   }),
   'site.update': method({
-    summary: 'Changes the site name or time zone; fails with CONFLICT if the version is stale.',
-    params: z.strictObject({
-      version: Version.describe('the version read; a stale one is refused with CONFLICT'),
-      name: DisplayName.optional(),
-      timeZone: TimeZone.optional(),
-    }),
+    summary:
+      'Changes the site name or time zone; fails with CONFLICT if the version is stale (a change to the same values changes nothing).',
+    params: z
+      .strictObject({
+        version: Version.describe('the version read; a stale one is refused with CONFLICT'),
+        name: DisplayName.optional(),
+        timeZone: TimeZone.optional(),
+      })
+      .refine((p) => p.name !== undefined || p.timeZone !== undefined, 'give name or timeZone (or both)'),
     result: Site,
     access: needs('settings:admin'),
   }),
