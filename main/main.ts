@@ -1,0 +1,169 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, Menu, session } from 'electron';
+import { openOrCreateSite } from '../app/host/site-host.js';
+import { KeyFileSource } from '../app/keys/key-file.js';
+import { createLogger, type Log } from '../app/log.js';
+import { packageVersion, rendererDir } from '../app/package-info.js';
+import { Service } from '../app/service/service.js';
+import { systemClock, type OpenSite } from '../app/site/site.js';
+import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
+import { desktopSitePaths } from './desktop-paths.js';
+import { failStartup, showAbout, showNoSetupNeeded, showSetupToken } from './dialogs.js';
+import { registerIpcTransport, type IpcTransport } from './ipc-transport.js';
+import { createMainWindow, hardenSession, hardenWebContents } from './window.js';
+import { menuTemplate } from './window-policy.js';
+
+// The Electron main process: a thin shell that hosts the Service (for now in this process; a later
+// issue may move it to a utility process) and shows the console. Everything the console does goes
+// through the same JSON-RPC dispatcher as `lintel serve`.
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PRELOAD = path.join(here, 'preload.cjs');
+
+// These must run before the app is ready. Electron emits 'ready' once this entry module has been
+// evaluated, so synchronous calls here are in time; a top-level await or dynamic import before them
+// would not be.
+registerAppScheme();
+app.enableSandbox();
+// One name everywhere: package.json says "lintel", the installers say "Lintel"; userData follows it.
+app.setName('Lintel');
+app.setPath('userData', path.join(app.getPath('appData'), 'Lintel'));
+
+/** What is running once started. */
+interface Running {
+  site: OpenSite;
+  service: Service;
+  ipc: IpcTransport;
+  dataDir: string;
+  version: string;
+}
+
+let running: Running | undefined;
+let mainWindow: BrowserWindow | undefined;
+let shutDown = false;
+
+function createLog(): Log {
+  if (!app.isPackaged) return createLogger();
+  // An installed app has no terminal: it logs to a file beside its data (0600: a log never holds a
+  // secret, but it names operators and doors).
+  const file = path.join(app.getPath('userData'), 'logs', 'lintel.log');
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  return createLogger({ destination: fs.createWriteStream(file, { flags: 'a', mode: 0o600 }) });
+}
+
+async function openWindow(log: Log): Promise<void> {
+  mainWindow = await createMainWindow({ preload: PRELOAD, devTools: !app.isPackaged, log });
+  mainWindow.on('closed', () => {
+    mainWindow = undefined;
+  });
+}
+
+async function offerSetupToken(r: Running, log: Log, always: boolean): Promise<void> {
+  try {
+    const token = r.service.issueSetupToken();
+    if (token) await showSetupToken(mainWindow, token, r.dataDir);
+    else if (always) await showNoSetupNeeded(mainWindow);
+  } catch (err) {
+    // A dialog that fails must not take the console down with it; the menu can show a new token.
+    log.error({ err }, 'main: showing the setup token failed');
+  }
+}
+
+async function start(log: Log): Promise<void> {
+  const devTools = !app.isPackaged;
+  const { dataDir, keyFile } = desktopSitePaths({
+    userData: app.getPath('userData'),
+    isPackaged: app.isPackaged,
+    env: process.env,
+  });
+  const { site, created } = await openOrCreateSite({
+    dataDir,
+    source: new KeyFileSource(keyFile),
+    log,
+    now: systemClock,
+    purpose: 'Lintel desktop',
+  });
+  const version = packageVersion();
+  const service = new Service({ site, log, version });
+  const ipc = registerIpcTransport(service, log);
+  const r: Running = { site, service, ipc, dataDir, version };
+  running = r;
+  log.info({ dataDir, created, version }, 'main: site open');
+
+  hardenSession(session.defaultSession, log, { devTools });
+  handleAppProtocol(session.defaultSession, rendererDir(), log);
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate({
+        isMac: process.platform === 'darwin',
+        devTools,
+        actions: {
+          about: () =>
+            void showAbout(mainWindow, version).catch((err: unknown) =>
+              log.error({ err }, 'main: about box failed'),
+            ),
+          showSetupToken: () => void offerSetupToken(r, log, true),
+        },
+      }),
+    ),
+  );
+  await openWindow(log);
+  await offerSetupToken(r, log, false);
+}
+
+/** Logs every window out, stops the Service and closes the site (releasing its lock) before exit. */
+async function stop(log: Log): Promise<void> {
+  const r = running;
+  running = undefined;
+  if (!r) return;
+  try {
+    await r.ipc.dispose();
+  } finally {
+    r.service.close();
+    r.site.close();
+    log.info('main: site closed');
+  }
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Lintel holds the site; it is brought to the front by its 'second-instance' handler.
+  app.quit();
+} else {
+  const log = createLog();
+  hardenWebContents(log);
+
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  app.on('window-all-closed', () => {
+    // macOS keeps an app running without windows; elsewhere closing the last window quits.
+    if (process.platform !== 'darwin') app.quit();
+  });
+
+  app.on('activate', () => {
+    if (running && BrowserWindow.getAllWindows().length === 0) void openWindow(log).catch(failStartup);
+  });
+
+  app.on('will-quit', (event) => {
+    if (shutDown) return;
+    // Closing the site is asynchronous (window sessions are logged out first): hold the quit until done.
+    event.preventDefault();
+    shutDown = true;
+    void stop(log)
+      .catch((err: unknown) => log.error({ err }, 'main: shutdown failed'))
+      .finally(() => app.quit());
+  });
+
+  app
+    .whenReady()
+    .then(() => start(log))
+    .catch((err: unknown) => {
+      log.error({ err }, 'main: start failed');
+      void stop(log).finally(() => failStartup(err));
+    });
+}
