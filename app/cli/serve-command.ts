@@ -92,7 +92,10 @@ export async function serveCommand(
         resolve();
       });
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (the terminal's process group,
+    // then the forwarding parent), and a second signal with no listener would kill us mid-cleanup.
+    const onSignal = (signal: NodeJS.Signals) => stop(signal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
