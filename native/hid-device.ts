@@ -1,5 +1,6 @@
 import { HIDAsync, devicesAsync, type Device } from 'node-hid';
 import type { HidDeviceInfo, HidDevices, HidFilter, HidTransport } from '../app/ports/hid.js';
+import { TransportListeners } from './transport-listeners.js';
 
 /** Copies what hidapi reports, leaving out the fields it could not fill. */
 function deviceInfo(d: Device & { path: string }): HidDeviceInfo {
@@ -34,12 +35,8 @@ export async function listHidDevices(filter: HidFilter = {}): Promise<HidDeviceI
 
 /** A {@link HidTransport} over node-hid's HIDAsync, whose reads and writes never block the event loop. */
 class NodeHidTransport implements HidTransport {
-  private readonly reportListeners = new Set<(report: Uint8Array) => void>();
-  private readonly closeListeners = new Set<(error?: Error) => void>();
-  private reading = false;
-  private closed = false;
+  private readonly listeners = new TransportListeners<Uint8Array>();
   private closing: Promise<void> | undefined;
-  private failure: Error | undefined;
 
   constructor(
     private readonly device: HIDAsync,
@@ -47,37 +44,27 @@ class NodeHidTransport implements HidTransport {
   ) {
     // A read error means the device was unplugged or failed: close it and say why.
     device.on('error', (err: unknown) => {
-      this.failure ??= err instanceof Error ? err : new Error(String(err));
+      this.listeners.fail(err instanceof Error ? err : new Error(String(err)));
       void this.close();
     });
   }
 
   async write(report: Uint8Array): Promise<void> {
-    if (this.closed || this.closing) throw new Error(`hid-device: ${this.path} is closed`);
+    if (this.listeners.closed || this.closing) throw new Error(`hid-device: ${this.path} is closed`);
     if (report.length === 0) throw new RangeError('hid-device: a report needs at least its report ID byte');
     const written = await this.device.write(Buffer.from(report));
     if (written < 0) throw new Error(`hid-device: write to ${this.path} failed`);
   }
 
   onReport(cb: (report: Uint8Array) => void): () => void {
-    this.reportListeners.add(cb);
-    if (!this.reading) {
-      // The read thread starts with the first 'data' listener, so reports are only read when wanted.
-      this.reading = true;
-      this.device.on('data', (data: Buffer) => {
-        for (const listener of [...this.reportListeners]) listener(data);
-      });
-    }
-    return () => this.reportListeners.delete(cb);
+    // node-hid's read thread starts with the first 'data' listener, so reports are read only when wanted.
+    return this.listeners.onPayload(cb, () =>
+      this.device.on('data', (data: Buffer) => this.listeners.emit(data)),
+    );
   }
 
   onClose(cb: (error?: Error) => void): () => void {
-    if (this.closed) {
-      queueMicrotask(() => cb(this.failure));
-      return () => {};
-    }
-    this.closeListeners.add(cb);
-    return () => this.closeListeners.delete(cb);
+    return this.listeners.onClose(cb);
   }
 
   close(): Promise<void> {
@@ -87,11 +74,7 @@ class NodeHidTransport implements HidTransport {
       } catch {
         // Closing an unplugged device can fail; it is unusable either way.
       }
-      this.closed = true;
-      const reason = this.failure;
-      for (const cb of [...this.closeListeners]) cb(reason);
-      this.closeListeners.clear();
-      this.reportListeners.clear();
+      this.listeners.finish();
     })();
     return this.closing;
   }

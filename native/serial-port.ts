@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { SerialPort, type SerialPortOpenOptions } from 'serialport';
 import type { SerialOpenOptions, SerialPortInfo, SerialPorts, SerialTransport } from '../app/ports/serial.js';
+import { TransportListeners } from './transport-listeners.js';
 
 function validOptions(path: string, o: SerialOpenOptions): void {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError('serial-port: empty port path');
@@ -117,31 +118,21 @@ export async function listSerialPorts(): Promise<SerialPortInfo[]> {
 
 /** A {@link SerialTransport} over one open serialport stream. */
 class NodeSerialTransport implements SerialTransport {
-  private readonly dataListeners = new Set<(chunk: Uint8Array) => void>();
-  private readonly closeListeners = new Set<(error?: Error) => void>();
-  private flowing = false;
-  private closed = false;
+  private readonly listeners = new TransportListeners<Uint8Array>();
   private closing: Promise<void> | undefined;
-  private failure: Error | undefined;
 
   constructor(private readonly port: SerialPort) {
     // Without an 'error' listener a stream error would be thrown as an uncaught exception. An error
     // after open means the device is gone or broken, so the port is closed and the reason passed on.
     port.on('error', (err: Error) => {
-      this.failure ??= err;
+      this.listeners.fail(err);
       void this.close();
     });
-    port.on('close', (err?: Error | null) => {
-      this.closed = true;
-      const reason = err ?? this.failure;
-      for (const cb of [...this.closeListeners]) cb(reason ?? undefined);
-      this.closeListeners.clear();
-      this.dataListeners.clear();
-    });
+    port.on('close', (err?: Error | null) => this.listeners.finish(err ?? this.listeners.failure));
   }
 
   write(bytes: Uint8Array): Promise<void> {
-    if (this.closed || this.closing)
+    if (this.listeners.closed || this.closing)
       return Promise.reject(new Error(`serial-port: ${this.port.path} is closed`));
     // A copy: the stream may queue the chunk, and the caller is free to reuse its buffer at once.
     const chunk = Buffer.from(bytes);
@@ -151,29 +142,19 @@ class NodeSerialTransport implements SerialTransport {
   }
 
   onData(cb: (chunk: Uint8Array) => void): () => void {
-    this.dataListeners.add(cb);
-    if (!this.flowing) {
-      // Attaching the stream's own listener only now leaves earlier bytes buffered by the stream
-      // instead of dropping them before anyone listens.
-      this.flowing = true;
-      this.port.on('data', (chunk: Buffer) => {
-        for (const listener of [...this.dataListeners]) listener(chunk);
-      });
-    }
-    return () => this.dataListeners.delete(cb);
+    // Attaching the stream's own listener only now leaves earlier bytes buffered by the stream
+    // instead of dropping them before anyone listens.
+    return this.listeners.onPayload(cb, () =>
+      this.port.on('data', (chunk: Buffer) => this.listeners.emit(chunk)),
+    );
   }
 
   onClose(cb: (error?: Error) => void): () => void {
-    if (this.closed) {
-      queueMicrotask(() => cb(this.failure));
-      return () => {};
-    }
-    this.closeListeners.add(cb);
-    return () => this.closeListeners.delete(cb);
+    return this.listeners.onClose(cb);
   }
 
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.listeners.closed) return Promise.resolve();
     this.closing ??= new Promise<void>((resolve) => {
       if (!this.port.isOpen) {
         resolve();

@@ -45,16 +45,6 @@ function summary(op: OperatorRow): z.input<typeof OperatorSummary> {
   };
 }
 
-function callerSummary(c: Caller): z.input<typeof OperatorSummary> {
-  return {
-    id: c.operatorId,
-    username: c.username,
-    displayName: c.displayName,
-    role: c.role,
-    permissions: [...c.permissions],
-  };
-}
-
 /**
  * The Service: the site's database, operator authentication and the JSON-RPC methods, independent of
  * any transport. `lintel serve`, the Electron main process and the tests host the same object.
@@ -253,7 +243,10 @@ export class Service {
 
       'session.current': (_p, ctx) => {
         const caller = ctx.caller!;
-        return { operator: callerSummary(caller), expiresAt: caller.expiresAt.toISOString() };
+        return {
+          operator: summary(this.operators.byId(caller.operatorId)!),
+          expiresAt: caller.expiresAt.toISOString(),
+        };
       },
 
       'site.get': () => this.siteRepo.get(),
