@@ -12,6 +12,7 @@ import {
   verifyCommand,
 } from './db-commands.js';
 import { serveCommand } from './serve-command.js';
+import { auditVerifyCommand } from './audit-commands.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -93,6 +94,19 @@ export function buildProgram(): Command {
     .requiredOption('--from <file>', 'the backup .db file (its .keyring.json must be beside it)')
     .option('--force', 'allow restoring a backup of another site')
     .action((opts) => restoreCommand(opts, process.stdout));
+
+  const audit = program.command('audit').description('the operator audit log');
+  siteOptions(
+    audit
+      .command('verify')
+      .description(
+        'check the hash chain of the operator audit log; exit 2 if an entry was altered or removed',
+      ),
+  )
+    .option('--expect-head <seq:hash>', 'a head printed by an earlier verify, to detect a log cut short')
+    .action(async (opts) => {
+      process.exitCode = await auditVerifyCommand(opts, process.stdout);
+    });
   return program;
 }
 

@@ -19,6 +19,8 @@ export const ErrorCode = {
   SETUP_ALREADY_DONE: 1008,
   WEAK_PASSWORD: 1009,
   UNAVAILABLE: 1010,
+  DIRECTORY_UNAVAILABLE: 1011,
+  PASSWORD_CHANGE_REQUIRED: 1012,
 } as const;
 
 /** The symbolic name of an error code, carried in `error.data.name` so logs and clients can read it. */
@@ -45,13 +47,19 @@ export const errorDescriptions: Record<ErrorName, string> = {
   INVALID_PARAMS: 'The params do not match the method schema; data.issues names each field and reason.',
   INTERNAL_ERROR: 'The service failed; the log has the details (never the caller).',
   UNAUTHENTICATED: 'The method needs a session: log in first (cookie or Authorization: Bearer).',
-  FORBIDDEN: "The operator's role lacks the permission the method needs (data.permission).",
+  FORBIDDEN:
+    "The operator's roles lack the permission the method needs (data.permission), or the change would grant more than the operator holds.",
   NOT_FOUND: 'The object does not exist.',
-  CONFLICT: 'The object changed since it was read (data.currentVersion); reload and retry.',
+  CONFLICT:
+    'The object changed since it was read (data.currentVersion), or the change would break a rule (data.reason); reload and retry.',
   INVALID_CREDENTIALS: 'Unknown username or wrong password (the two are not told apart).',
   RATE_LIMITED: 'Too many failed attempts; data.retryAfterSeconds says when to try again.',
   SETUP_TOKEN_INVALID: 'The setup token is wrong, used or expired; restart the service to print a new one.',
   SETUP_ALREADY_DONE: 'An administrator already exists; log in instead.',
   WEAK_PASSWORD: 'The password does not meet the policy (data.reason).',
   UNAVAILABLE: 'The service cannot do this right now (data.reason).',
+  DIRECTORY_UNAVAILABLE:
+    'The LDAP / Active Directory server could not be used (data.stage: dns, tcp, tls, bind, search); local operators can still log in.',
+  PASSWORD_CHANGE_REQUIRED:
+    'The operator must change their temporary password (session.changePassword) before anything else.',
 };

@@ -1,4 +1,7 @@
 import type { z } from 'zod';
+import { auditMethods } from './methods/audit.js';
+import { directoryMethods } from './methods/directory.js';
+import { operatorMethods } from './methods/operators.js';
 import { rpcMethods } from './methods/rpc.js';
 import { sessionMethods } from './methods/session.js';
 import { setupMethods } from './methods/setup.js';
@@ -11,7 +14,17 @@ export * from './method.js';
 export * from './permissions.js';
 export * from './schemas.js';
 export { SetupStatus } from './methods/setup.js';
-export { OperatorSummary, SessionInfo } from './methods/session.js';
+export { OperatorSource, OperatorSummary, RoleRef, SessionInfo, SessionListing } from './methods/session.js';
+export { Operator, Role } from './methods/operators.js';
+export { AuditEntry, AuditVerification } from './methods/audit.js';
+export {
+  DirectoryConnection,
+  DirectorySettings,
+  DirectoryStage,
+  DirectoryTestReport,
+  GroupRoleMapping,
+  OperatorDirectory,
+} from './methods/directory.js';
 export { Site } from './methods/site.js';
 
 /**
@@ -23,6 +36,9 @@ export const contract = {
   ...setupMethods,
   ...sessionMethods,
   ...siteMethods,
+  ...operatorMethods,
+  ...directoryMethods,
+  ...auditMethods,
 };
 
 /** Every method name. */

@@ -8,12 +8,24 @@ import type { Permission } from './permissions.js';
 export type Access =
   { kind: 'public' } | { kind: 'session' } | { kind: 'permission'; permission: Permission };
 
+/**
+ * Whether a call can change anything. Every `write` call is recorded in the operator audit log with its
+ * outcome, failures included; a `read` is recorded only when it is refused.
+ */
+export type Effect = 'read' | 'write';
+
 /** One JSON-RPC method: its params and result schemas, who may call it, and a one-line summary. */
 export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
   summary: string;
   params: P;
   result: R;
   access: Access;
+  effect: Effect;
+  /**
+   * Valid params, shown in the API documentation and used by the authorisation matrix test, which
+   * calls every method with its example as every built-in role.
+   */
+  example: z.input<P>;
 }
 
 /** Declares a method; a function only so that TypeScript keeps the exact schema types. */

@@ -1,15 +1,30 @@
 import type { Permission } from '../contract/permissions.js';
+import type { Grants } from '../service/grants.js';
 
 /** The logged-in operator behind a call, resolved by the transport from the server-side session. */
 export interface Caller {
   operatorId: number;
   username: string;
   displayName: string;
-  role: string;
+  source: 'local' | 'ldap';
+  roles: { id: number; name: string }[];
+  /** The permissions held anywhere (what the dispatcher checks). */
   permissions: ReadonlySet<Permission>;
+  /** Where each permission applies (partitions). */
+  grants: Grants;
+  /** Until the operator changes a temporary password, only that and logout are allowed. */
+  mustChangePassword: boolean;
   /** SHA-256 of the session token (the token itself is never kept). */
   sessionHash: Buffer;
   expiresAt: Date;
+}
+
+/** What a handler adds to the audit entry of its call. */
+export interface AuditNote {
+  target?: string;
+  detail?: Record<string, unknown>;
+  /** Set once the handler wrote the entry itself, inside its own transaction. */
+  recorded?: boolean;
 }
 
 /**
@@ -34,4 +49,6 @@ export interface CallContext {
   };
   /** Whether `session.login` returns the bearer token in its result (scripts yes, the console no). */
   revealToken: boolean;
+  /** Filled by the handler for the audit entry of this call (the dispatcher creates it). */
+  audit?: AuditNote;
 }

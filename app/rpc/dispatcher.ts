@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { contract, isMethodName, type MethodName } from '../contract/index.js';
+import type { ErrorName } from '../contract/errors.js';
 import type { RpcFailure, RpcId, RpcRequest, RpcResponse } from '../contract/jsonrpc.js';
 import type { Log } from '../log.js';
 import type { CallContext } from './context.js';
@@ -24,6 +25,32 @@ export type Handler<M extends MethodName> = (
 /** One handler per method of the contract; TypeScript refuses a missing or mistyped one. */
 export type Handlers = { [M in MethodName]: Handler<M> };
 
+/** How a call ended, for the audit log. */
+export interface CallRecord {
+  method: MethodName;
+  ctx: CallContext;
+  outcome: 'ok' | ErrorName;
+  error?: RpcError;
+}
+
+/** Methods an operator with a temporary password may still call (besides public ones). */
+const WHILE_PASSWORD_CHANGE_REQUIRED: ReadonlySet<MethodName> = new Set([
+  'session.current',
+  'session.logout',
+  'session.changePassword',
+]);
+
+/**
+ * Which calls reach the audit log: every write by a logged-in operator, whatever its outcome, and
+ * every refused read. Anonymous failures are left to the handlers (a wrong login password is recorded
+ * there): otherwise anyone who can reach the port could fill the log without credentials.
+ */
+function audited(method: MethodName, ctx: CallContext, outcome: 'ok' | ErrorName): boolean {
+  if (!ctx.caller) return false;
+  if (contract[method].effect === 'write') return outcome !== 'RATE_LIMITED';
+  return outcome === 'FORBIDDEN' || outcome === 'PASSWORD_CHANGE_REQUIRED';
+}
+
 function fail(id: RpcId, err: RpcError): RpcFailure {
   return { jsonrpc: '2.0', id, error: err.toObject() };
 }
@@ -38,6 +65,7 @@ export class Dispatcher {
     private readonly handlers: Handlers,
     private readonly log: Log,
     private readonly limits: EnvelopeLimits = DEFAULT_LIMITS,
+    private readonly onAudited: (record: CallRecord) => void = () => {},
   ) {}
 
   /** Handles a raw body; returns the response text, or undefined when only notifications came. */
@@ -72,16 +100,30 @@ export class Dispatcher {
   async call(request: RpcRequest, ctx: CallContext): Promise<RpcResponse | undefined> {
     const id = request.id ?? null;
     const notification = request.id === undefined;
+    // Each call gets its own note, even within a batch sharing one context.
+    const callCtx: CallContext = { ...ctx, audit: {} };
     let response: RpcResponse;
+    let error: RpcError | undefined;
     try {
-      response = { jsonrpc: '2.0', id, result: await this.invoke(request.method, request.params, ctx) };
+      response = { jsonrpc: '2.0', id, result: await this.invoke(request.method, request.params, callCtx) };
     } catch (err) {
       if (err instanceof RpcError) {
-        response = fail(id, err);
+        error = err;
       } else {
         const ref = randomUUID();
         this.log.error({ err, method: request.method, ref }, 'rpc: handler failed');
-        response = fail(id, new RpcError('INTERNAL_ERROR', 'Internal error', { ref }));
+        error = new RpcError('INTERNAL_ERROR', 'Internal error', { ref });
+      }
+      response = fail(id, error);
+    }
+    if (isMethodName(request.method)) {
+      const outcome = error ? error.errorName : 'ok';
+      if (audited(request.method, callCtx, outcome) && !callCtx.audit?.recorded) {
+        try {
+          this.onAudited({ method: request.method, ctx: callCtx, outcome, error });
+        } catch (err) {
+          this.log.error({ err, method: request.method }, 'rpc: audit entry could not be written');
+        }
       }
     }
     return notification ? undefined : response;
@@ -98,6 +140,12 @@ export class Dispatcher {
           'UNAUTHENTICATED',
           `${method} needs a session: log in first${why}`,
           ctx.authProblem ? { reason: ctx.authProblem } : {},
+        );
+      }
+      if (ctx.caller.mustChangePassword && !WHILE_PASSWORD_CHANGE_REQUIRED.has(method)) {
+        throw new RpcError(
+          'PASSWORD_CHANGE_REQUIRED',
+          'Change your temporary password first (session.changePassword)',
         );
       }
       if (access.kind === 'permission' && !ctx.caller.permissions.has(access.permission)) {

@@ -1,3 +1,22 @@
+/** When failures start to cost time, and how much. */
+export interface BackoffPolicy {
+  /** Failures allowed within the window before any wait. */
+  free: number;
+  windowMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxKeys: number;
+}
+
+/** Five free failures in 15 minutes, then 1 s doubling up to 15 minutes. */
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  free: 5,
+  windowMs: 15 * 60_000,
+  baseDelayMs: 1_000,
+  maxDelayMs: 15 * 60_000,
+  maxKeys: 10_000,
+};
+
 /**
  * Failure back-off per key (an address, an account): after `free` failures within `windowMs`, each
  * further attempt must wait `baseDelayMs` doubled per extra failure, capped at `maxDelayMs`. Success
@@ -7,13 +26,7 @@ export class FailureBackoff {
   private failures = new Map<string, { count: number; first: number; last: number }>();
 
   constructor(
-    private readonly opts = {
-      free: 5,
-      windowMs: 15 * 60_000,
-      baseDelayMs: 1_000,
-      maxDelayMs: 15 * 60_000,
-      maxKeys: 10_000,
-    },
+    private readonly opts: BackoffPolicy = DEFAULT_BACKOFF,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -52,5 +65,10 @@ export class FailureBackoff {
   /** Clears a key after a success. */
   succeed(key: string): void {
     this.failures.delete(key);
+  }
+
+  /** Clears every key that matches (an administrator unlocking an account from every address). */
+  forget(matches: (key: string) => boolean): void {
+    for (const key of [...this.failures.keys()]) if (matches(key)) this.failures.delete(key);
   }
 }

@@ -1,22 +1,32 @@
 import { createHash } from 'node:crypto';
-import type { OperatorSummary } from '../contract/methods/session.js';
-import type { z } from 'zod';
 import { normaliseHumanToken, humanToken, secretsEqual } from '../crypto/index.js';
 import type { Log } from '../log.js';
 import type { CallContext, Caller } from '../rpc/context.js';
-import { Dispatcher, type Handlers } from '../rpc/dispatcher.js';
+import { DEFAULT_LIMITS } from '../rpc/envelope.js';
+import { Dispatcher, type CallRecord, type Handlers } from '../rpc/dispatcher.js';
 import { buildOpenRpc } from '../rpc/openrpc.js';
 import { RpcError } from '../rpc/rpc-error.js';
 import { systemClock, type Clock, type OpenSite } from '../site/site.js';
 import { AuditRepo, type AuditEntry } from '../store/audit-repo.js';
-import { OperatorRepo, type OperatorRow } from '../store/operator-repo.js';
+import { DirectoryRepo } from '../store/directory-repo.js';
+import { OperatorRepo } from '../store/operator-repo.js';
+import { RoleRepo } from '../store/role-repo.js';
 import { SessionRepo } from '../store/session-repo.js';
 import { SetupTokenRepo } from '../store/setup-token-repo.js';
 import { SiteRepo } from '../store/site-repo.js';
+import { directoryHandlers } from './directory-handlers.js';
 import { EventBus } from './event-bus.js';
+import type { ServiceKit } from './handler-kit.js';
+import { LoginGuard } from './login-guard.js';
+import { operatorHandlers } from './operator-handlers.js';
+import { operatorSummary } from './operator-view.js';
 import { PasswordHasher, passwordProblem } from './passwords.js';
 import { FailureBackoff } from './rate-limiter.js';
-import { DEFAULT_SESSION_POLICY, SessionManager, permissionsOf, type SessionPolicy } from './sessions.js';
+import { sessionHandlers, unlessBusy } from './session-handlers.js';
+import { DEFAULT_SESSION_POLICY, SessionManager, type SessionPolicy } from './sessions.js';
+
+/** The built-in administrator role. */
+const ADMINISTRATOR_ROLE_ID = 1;
 
 /** How long a printed setup token stays valid. */
 const SETUP_TOKEN_TTL_MS = 24 * 3_600_000;
@@ -35,16 +45,6 @@ function setupTokenHash(token: string): Buffer {
   return createHash('sha256').update(normaliseHumanToken(token), 'utf8').digest();
 }
 
-function summary(op: OperatorRow): z.input<typeof OperatorSummary> {
-  return {
-    id: op.id,
-    username: op.username,
-    displayName: op.display_name,
-    role: op.role,
-    permissions: [...permissionsOf(op.role)],
-  };
-}
-
 /**
  * The Service: the site's database, operator authentication and the JSON-RPC methods, independent of
  * any transport. `lintel serve`, the Electron main process and the tests host the same object.
@@ -60,7 +60,8 @@ export class Service {
   private readonly operators: OperatorRepo;
   private readonly setupTokens: SetupTokenRepo;
   private readonly audit: AuditRepo;
-  private readonly loginBackoff = new FailureBackoff();
+  private readonly kit: ServiceKit;
+  private readonly loginGuard: LoginGuard;
   private readonly setupBackoff = new FailureBackoff();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -73,20 +74,36 @@ export class Service {
     this.operators = new OperatorRepo(db);
     this.setupTokens = new SetupTokenRepo(db);
     this.audit = new AuditRepo(db);
+    const roles = new RoleRepo(db);
     this.sessions = new SessionManager(
       new SessionRepo(db),
       this.operators,
+      roles,
       this.clock,
       opts.sessionPolicy ?? DEFAULT_SESSION_POLICY,
     );
-    this.dispatcher = new Dispatcher(this.handlers(), this.log);
+    this.loginGuard = new LoginGuard(() => this.clock().getTime());
+    this.kit = {
+      site: opts.site,
+      log: this.log,
+      clock: this.clock,
+      events: this.events,
+      passwords: this.passwords,
+      sessions: this.sessions,
+      operators: this.operators,
+      roles,
+      directory: new DirectoryRepo(db),
+      audit: this.audit,
+      record: (ctx, e) => this.record(ctx, e),
+    };
+    this.dispatcher = new Dispatcher(this.handlers(), this.log, DEFAULT_LIMITS, (r) => this.recordCall(r));
     this.sessions.sweep();
     this.sweeper = setInterval(() => this.sessions.sweep(), 3_600_000).unref();
   }
 
   /** Whether the first administrator has been created. */
   get administratorExists(): boolean {
-    return this.operators.countWithRole('administrator') > 0;
+    return this.operators.countEnabledWithRole(ADMINISTRATOR_ROLE_ID) > 0;
   }
 
   /**
@@ -115,17 +132,26 @@ export class Service {
     clearInterval(this.sweeper);
   }
 
-  private record(
-    ctx: CallContext,
-    e: Omit<AuditEntry, 'at' | 'source' | 'operatorId' | 'actor'> & Partial<AuditEntry>,
-  ): void {
+  /** Writes the audit entry of a call (see {@link ServiceKit.record}). */
+  private record(ctx: CallContext, e: Partial<AuditEntry> & { action: string }): void {
     this.audit.append({
       at: this.clock().toISOString(),
       operatorId: ctx.caller?.operatorId ?? null,
       actor: ctx.caller?.username ?? 'anonymous',
       source: ctx.source,
+      target: ctx.audit?.target,
+      detail: ctx.audit?.detail,
       ...e,
     });
+    if (ctx.audit) ctx.audit.recorded = true;
+  }
+
+  /** The dispatcher's record of a call the handler did not record itself (failures, refusals). */
+  private recordCall({ method, ctx, outcome, error }: CallRecord): void {
+    const detail: Record<string, unknown> = { ...ctx.audit?.detail };
+    if (error && outcome !== 'INTERNAL_ERROR') detail.error = error.message;
+    if (error?.data.ref) detail.ref = error.data.ref;
+    this.record(ctx, { action: method, outcome, detail });
   }
 
   private handlers(): Handlers {
@@ -149,7 +175,8 @@ export class Service {
         if (!live || !secretsEqual(setupTokenHash(p.token), live)) {
           this.setupBackoff.fail(ctx.address);
           this.record(ctx, {
-            action: 'setup.createAdmin.failed',
+            action: 'setup.createAdmin',
+            outcome: 'SETUP_TOKEN_INVALID',
             detail: { reason: live ? 'wrong token' : 'no live token' },
           });
           throw new RpcError(
@@ -159,7 +186,7 @@ export class Service {
         }
         const weak = passwordProblem(p.password, p.username);
         if (weak) throw new RpcError('WEAK_PASSWORD', `The password ${weak}`, { reason: weak });
-        const hash = await this.passwords.hash(p.password);
+        const hash = await unlessBusy(this.passwords.hash(p.password));
         const db = this.opts.site.db;
         const op = db.transaction(() => {
           // Checked again inside the transaction: two setups racing on one token cannot both win.
@@ -170,8 +197,9 @@ export class Service {
             {
               username: p.username,
               displayName: p.displayName ?? p.username,
+              source: 'local',
               passwordHash: hash,
-              role: 'administrator',
+              roleIds: [ADMINISTRATOR_ROLE_ID],
             },
             now,
           );
@@ -181,73 +209,35 @@ export class Service {
             this.siteRepo.update({ name: p.siteName, timeZone: p.timeZone }, site.version, now);
           }
           const created = this.operators.byId(id)!;
-          this.audit.append({
-            at: now.toISOString(),
+          this.record(ctx, {
             operatorId: id,
             actor: created.username,
             action: 'setup.createAdmin',
             target: `operator:${id}`,
             detail: { siteName: p.siteName ?? null, timeZone: p.timeZone ?? null },
-            source: ctx.source,
           });
           return created;
         })();
         this.setupBackoff.succeed(ctx.address);
         this.log.info({ operatorId: op.id }, 'service: first administrator created');
         if (p.siteName || p.timeZone) this.events.publish('site.updated', this.siteRepo.get());
-        return { operator: summary(op) };
+        return { operator: operatorSummary(this.sessions, op) };
       },
 
-      'session.login': async (p, ctx) => {
-        const keys = [`addr:${ctx.address}`, `user:${p.username.toLowerCase()}`];
-        const wait = Math.max(...keys.map((k) => this.loginBackoff.retryAfterSeconds(k)));
-        if (wait > 0)
-          throw new RpcError('RATE_LIMITED', `Too many failed logins: try again in ${wait} s`, {
-            retryAfterSeconds: wait,
-          });
-        const op = this.operators.byUsername(p.username);
-        const usable = op && !op.disabled_at ? (op.password_hash ?? undefined) : undefined;
-        const ok = await this.passwords.verify(usable, p.password);
-        if (!op || !ok) {
-          for (const k of keys) this.loginBackoff.fail(k);
-          this.record(ctx, { action: 'session.login.failed', target: `username:${p.username}` });
-          throw new RpcError('INVALID_CREDENTIALS', 'Unknown username or wrong password');
-        }
-        for (const k of keys) this.loginBackoff.succeed(k);
-        if (usable && this.passwords.needsRehash(usable)) {
-          this.operators.setPasswordHash(op.id, await this.passwords.hash(p.password), this.clock());
-        }
-        const { token, expiresAt } = this.sessions.start(op.id, ctx.source);
-        ctx.sessionSink?.started(token, expiresAt);
-        this.audit.append({
-          at: this.clock().toISOString(),
-          operatorId: op.id,
-          actor: op.username,
-          action: 'session.login',
-          source: ctx.source,
-        });
+      ...sessionHandlers(this.kit, this.loginGuard),
+      ...operatorHandlers(this.kit, this.loginGuard),
+      ...directoryHandlers(this.kit),
+
+      'audit.list': (p) => {
+        const entries = this.audit.list(p);
+        const last = entries.at(-1);
         return {
-          operator: summary(op),
-          expiresAt: expiresAt.toISOString(),
-          ...(ctx.revealToken ? { token } : {}),
+          entries,
+          ...(entries.length === p.limit && last && last.seq > 1 ? { nextBefore: last.seq } : {}),
         };
       },
 
-      'session.logout': (_p, ctx) => {
-        const caller = ctx.caller!;
-        this.sessions.end(caller.sessionHash);
-        ctx.sessionSink?.ended();
-        this.record(ctx, { action: 'session.logout' });
-        return { loggedOut: true as const };
-      },
-
-      'session.current': (_p, ctx) => {
-        const caller = ctx.caller!;
-        return {
-          operator: summary(this.operators.byId(caller.operatorId)!),
-          expiresAt: caller.expiresAt.toISOString(),
-        };
-      },
+      'audit.verify': () => this.audit.verify(),
 
       'site.get': () => this.siteRepo.get(),
 

@@ -1,10 +1,12 @@
 import { createHash, createHmac } from 'node:crypto';
-import { builtinRoles, type Permission } from '../contract/permissions.js';
+import { randomBytes } from 'node:crypto';
 import { bearerToken } from '../crypto/random.js';
 import type { Caller } from '../rpc/context.js';
 import type { Clock } from '../site/site.js';
-import type { OperatorRepo } from '../store/operator-repo.js';
-import type { SessionRepo } from '../store/session-repo.js';
+import type { OperatorRepo, OperatorRow } from '../store/operator-repo.js';
+import type { RoleRepo } from '../store/role-repo.js';
+import type { SessionRepo, SessionRow } from '../store/session-repo.js';
+import { Grants } from './grants.js';
 
 /** How long sessions live. */
 export interface SessionPolicy {
@@ -33,9 +35,18 @@ export function csrfTokenFor(sessionToken: string): string {
   return createHmac('sha256', sessionToken).update('lintel/csrf/v1').digest('base64url');
 }
 
-/** The permissions a role grants. Custom roles arrive with the operators issue. */
-export function permissionsOf(role: string): ReadonlySet<Permission> {
-  return new Set<Permission>(role in builtinRoles ? builtinRoles[role as keyof typeof builtinRoles] : []);
+/** A session as listed to its operator or an administrator. */
+export interface SessionListingRow {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  source: string;
+  current: boolean;
+}
+
+function expiry(row: SessionRow): string {
+  return row.idle_expires_at < row.absolute_expires_at ? row.idle_expires_at : row.absolute_expires_at;
 }
 
 /** Starts, resolves and ends server-side sessions. */
@@ -45,6 +56,7 @@ export class SessionManager {
   constructor(
     private readonly sessions: SessionRepo,
     private readonly operators: OperatorRepo,
+    private readonly roles: RoleRepo,
     private readonly clock: Clock,
     private readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
   ) {}
@@ -57,6 +69,7 @@ export class SessionManager {
     const absolute = new Date(now.getTime() + this.policy.absoluteMs);
     this.sessions.insert({
       token_hash: tokenHash(token),
+      public_id: randomBytes(12).toString('base64url'),
       operator_id: operatorId,
       created_at: now.toISOString(),
       last_seen_at: now.toISOString(),
@@ -89,15 +102,62 @@ export class SessionManager {
       this.sessions.touch(hash, now, idle);
     }
     const absolute = new Date(row.absolute_expires_at);
+    return { ...this.identity(op), sessionHash: hash, expiresAt: idle < absolute ? idle : absolute };
+  }
+
+  /**
+   * Who an operator is right now: roles and permissions are read at every call, so a role changed or
+   * taken away applies to the very next call of everyone who holds it.
+   */
+  identity(op: OperatorRow): Omit<Caller, 'sessionHash' | 'expiresAt'> {
+    const roles = this.roles.byIds(this.operators.roleIds(op.id));
+    const grants = Grants.of(roles);
     return {
       operatorId: op.id,
       username: op.username,
       displayName: op.display_name,
-      role: op.role,
-      permissions: permissionsOf(op.role),
-      sessionHash: hash,
-      expiresAt: idle < absolute ? idle : absolute,
+      source: op.source,
+      roles: roles.map((r) => ({ id: r.id, name: r.name })),
+      permissions: grants.permissions,
+      grants,
+      mustChangePassword: op.must_change_password === 1,
     };
+  }
+
+  /** An operator's live sessions; `current` marks the caller's own. */
+  list(operatorId: number, currentHash?: Buffer): SessionListingRow[] {
+    return this.sessions.liveFor(operatorId, this.clock()).map((row) => ({
+      id: row.public_id,
+      createdAt: row.created_at,
+      lastSeenAt: row.last_seen_at,
+      expiresAt: expiry(row),
+      source: row.source,
+      current: currentHash !== undefined && row.token_hash.equals(currentHash),
+    }));
+  }
+
+  /** Ends one session of an operator by its public id; false if there is none. */
+  endByPublicId(operatorId: number, publicId: string): boolean {
+    const row = this.sessions.allFor(operatorId).find((r) => r.public_id === publicId);
+    if (!row) return false;
+    this.end(row.token_hash);
+    return true;
+  }
+
+  /** The token hashes of an operator's sessions. */
+  hashesOf(operatorId: number): Buffer[] {
+    return this.sessions.allFor(operatorId).map((r) => r.token_hash);
+  }
+
+  /** Ends every session of an operator (but `except`, if given); returns how many ended. */
+  endAllFor(operatorId: number, except?: Buffer): number {
+    let n = 0;
+    for (const row of this.sessions.allFor(operatorId)) {
+      if (except && row.token_hash.equals(except)) continue;
+      this.end(row.token_hash);
+      n++;
+    }
+    return n;
   }
 
   /** Ends a session, and tells whoever holds a stream open for it (live events close at once). */
@@ -106,7 +166,7 @@ export class SessionManager {
     for (const listener of this.endedListeners) listener(hash);
   }
 
-  /** Calls `listener` with the hash of each session ended by logout; returns the unsubscribe. */
+  /** Calls `listener` with the hash of each session ended early (logout, revocation); returns the unsubscribe. */
   onEnded(listener: (hash: Buffer) => void): () => void {
     this.endedListeners.add(listener);
     return () => this.endedListeners.delete(listener);

@@ -3,7 +3,7 @@ import { kekId } from '../keys/kek.js';
 import type { Db } from './sqlite.js';
 
 /** Purposes of the secrets the site keeps; the purpose is part of each secret's associated data. */
-export type SecretPurpose = 'site.master' | 'tls.private-key';
+export type SecretPurpose = 'site.master' | 'tls.private-key' | 'directory.bind-password';
 
 interface SecretRow {
   purpose: string;

@@ -8,5 +8,7 @@ export const rpcMethods = {
     params: z.strictObject({}),
     result: z.looseObject({ openrpc: z.string() }),
     access: { kind: 'public' },
+    effect: 'read',
+    example: {},
   }),
 };

@@ -16,6 +16,8 @@ export const setupMethods = {
     params: z.strictObject({}),
     result: SetupStatus,
     access: { kind: 'public' },
+    effect: 'read',
+    example: {},
   }),
   'setup.createAdmin': method({
     summary: 'Creates the first administrator with the one-time setup token the service printed.',
@@ -29,5 +31,13 @@ export const setupMethods = {
     }),
     result: z.object({ operator: OperatorSummary }),
     access: { kind: 'public' },
+    effect: 'write',
+    example: {
+      token: 'ABCD-EFGH-JKLM-NPQR',
+      username: 'admin',
+      password: 'correct horse battery staple',
+      siteName: 'Head office',
+      timeZone: 'Europe/Madrid',
+    },
   }),
 };

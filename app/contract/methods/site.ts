@@ -21,6 +21,8 @@ export const siteMethods = {
     params: z.strictObject({}),
     result: Site,
     access: needs('site:read'),
+    effect: 'read',
+    example: {},
   }),
   'site.update': method({
     summary:
@@ -34,5 +36,7 @@ export const siteMethods = {
       .refine((p) => p.name !== undefined || p.timeZone !== undefined, 'give name or timeZone (or both)'),
     result: Site,
     access: needs('settings:admin'),
+    effect: 'write',
+    example: { version: 0, name: 'Head office' },
   }),
 };

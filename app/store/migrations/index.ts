@@ -4,11 +4,12 @@ import type { Migration } from './migration.js';
 import { m0001 } from './0001-site-and-key-custody.js';
 import { m0002 } from './0002-operators-and-sessions.js';
 import { m0003 } from './0003-operator-audit-log.js';
+import { m0004 } from './0004-roles-directory-audit-chain.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in order; a version is its position. Never edit one that has shipped: add the next. */
-export const migrations: readonly Migration[] = [m0001, m0002, m0003];
+export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004];
 
 /** The schema version this build writes. */
 export const LATEST_SCHEMA_VERSION = migrations.length;
@@ -56,6 +57,7 @@ export function migrate(db: Db, now: () => Date, target = LATEST_SCHEMA_VERSION)
     if (m.version <= from || m.version > target) continue;
     db.transaction(() => {
       db.exec(m.sql);
+      m.then?.(db);
       db.prepare('INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,

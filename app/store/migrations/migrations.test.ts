@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/temp-site.js';
+import { AuditRepo } from '../audit-repo.js';
 import { StoreError } from '../errors.js';
 import { integrityProblems, openEncrypted, tune, type Db } from '../sqlite.js';
 import { LATEST_SCHEMA_VERSION, assertKnownSchema, migrate, migrations, schemaVersion } from './index.js';
@@ -92,6 +93,47 @@ const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void 
           )
           .run(),
       ).toThrow(/CHECK/);
+    },
+  },
+  4: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO operator (id, username, display_name, role, created_at, updated_at) VALUES (7, 'ops', 'O', 'administrator', 'a', 'a')",
+      ).run();
+      db.prepare("INSERT INTO session VALUES (x'01', 7, 'a', 'a', 'z', 'z', 's')").run();
+      for (const action of ['setup.createAdmin', 'session.login'])
+        db.prepare(
+          "INSERT INTO audit_log (at, operator_id, actor, action, source) VALUES ('2026-01-01T00:00:00Z', 7, 'ops', ?, 'cli')",
+        ).run(action);
+    },
+    after: (db) => {
+      expect(db.prepare('SELECT operator_id, role_id FROM operator_role').all()).toEqual([
+        { operator_id: 7, role_id: 1 },
+      ]);
+      expect(db.prepare('SELECT id, name FROM role ORDER BY id').all()).toEqual([
+        { id: 1, name: 'administrator' },
+        { id: 2, name: 'operator' },
+        { id: 3, name: 'auditor' },
+        { id: 4, name: 'technician' },
+      ]);
+      expect(db.prepare('SELECT source, must_change_password FROM operator WHERE id = 7').get()).toEqual({
+        source: 'local',
+        must_change_password: 0,
+      });
+      // Sessions from before public ids are ended.
+      expect(db.prepare('SELECT count(*) AS n FROM session').get()).toEqual({ n: 0 });
+      // Custom roles start after the room kept for built-ins.
+      db.prepare("INSERT INTO role (name, created_at, updated_at) VALUES ('custom', 'a', 'a')").run();
+      expect(db.prepare("SELECT id FROM role WHERE name = 'custom'").get()).toEqual({ id: 101 });
+      // The entries written before the chain are chained now, and the log is closed again.
+      const audit = new AuditRepo(db);
+      expect(audit.verify()).toMatchObject({ ok: true, entries: 2, head: { seq: 2 } });
+      expect(() => db.prepare("UPDATE audit_log SET actor = 'x'").run()).toThrow(/append-only/);
+      expect(() =>
+        db.prepare("INSERT INTO audit_log (at, actor, action, source) VALUES ('a', 'x', 'y', 'z')").run(),
+      ).toThrow(/chain hash/);
+      audit.append({ at: '2026-01-02T00:00:00Z', operatorId: 7, actor: 'ops', action: 'x', source: 'cli' });
+      expect(audit.verify()).toMatchObject({ ok: true, entries: 3 });
     },
   },
 };
