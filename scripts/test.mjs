@@ -4,7 +4,7 @@ import { build, checkNode, ensureDependencies, ensureSystemPackages, run, step }
 
 const started = Date.now();
 checkNode();
-ensureSystemPackages(['chromium', 'socat', 'libusb-1.0-0', 'udev']);
+ensureSystemPackages(['chromium', 'socat', 'libusb-1.0-0', 'udev', 'slapd', 'ldap-utils']);
 if (!ensureDependencies()) build(); // npm ci already built through the prepare script
 step('Lint (ESLint with the layout boundaries, Prettier)');
 run('npx', ['eslint', '.', '--max-warnings', '0']);

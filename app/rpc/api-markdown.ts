@@ -37,7 +37,9 @@ export function renderApiMarkdown(doc: OpenRpcDocument): string {
     '',
   ];
   for (const m of doc.methods) {
-    out.push(`### \`${m.name}\``, '', m.summary, '', `Access: ${m['x-access']}.`, '');
+    const audited =
+      m['x-effect'] === 'write' ? 'every call by an operator is audited' : 'audited when refused';
+    out.push(`### \`${m.name}\``, '', m.summary, '', `Access: ${m['x-access']}; ${audited}.`, '');
     if (m.params.length) {
       out.push('| param | type | required | notes |', '| --- | --- | --- | --- |');
       for (const p of m.params) {
@@ -49,6 +51,9 @@ export function renderApiMarkdown(doc: OpenRpcDocument): string {
     } else {
       out.push('No params.', '');
     }
+    const example = Object.fromEntries((m.examples[0]?.params ?? []).map((p) => [p.name, p.value]));
+    if (Object.keys(example).length)
+      out.push('Example params:', '', '```json', JSON.stringify(example, null, 2), '```', '');
     const rf = fields(m.result.schema);
     if (rf.length)
       out.push('Result:', '', '| field | type | always | notes |', '| --- | --- | --- | --- |', ...rf, '');

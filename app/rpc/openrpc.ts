@@ -20,7 +20,9 @@ export interface OpenRpcMethod {
   paramStructure: 'by-name';
   params: { name: string; required: boolean; description?: string; schema: unknown }[];
   result: { name: 'result'; schema: unknown };
+  examples: { name: string; params: { name: string; value: unknown }[] }[];
   'x-access': string;
+  'x-effect': 'read' | 'write';
 }
 
 /** How a method's access rule is written in documents. */
@@ -56,7 +58,17 @@ export function buildOpenRpc(version: string): OpenRpcDocument {
         schema,
       })),
       result: { name: 'result', schema: jsonSchema(spec.result, 'output') },
+      examples: [
+        {
+          name: 'example',
+          params: Object.entries(spec.example as Record<string, unknown>).map(([p, value]) => ({
+            name: p,
+            value,
+          })),
+        },
+      ],
       'x-access': accessLabel(spec.access),
+      'x-effect': spec.effect,
     };
   });
   const errors: OpenRpcDocument['components']['errors'] = {};

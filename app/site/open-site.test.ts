@@ -157,7 +157,7 @@ describe('creating and opening a site', () => {
     const t = await makeSite();
     const site = await openTemp(t);
     const insert = site.db.prepare(
-      "INSERT INTO audit_log (at, actor, action, source) VALUES ('t', 'test', 'fill', 'test')",
+      "INSERT INTO audit_log (at, actor, action, source, hash) VALUES ('t', 'test', 'fill', 'test', randomblob(32))",
     );
     site.db.transaction(() => {
       for (let i = 0; i < 3000; i++) insert.run();

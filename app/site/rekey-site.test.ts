@@ -19,7 +19,7 @@ const passphrase = (p: string) => new PassphraseSource(async () => p, cheap);
 async function seed(t: TempSite): Promise<{ master: string; rows: number }> {
   const site = await openSite({ dataDir: t.dataDir, source: t.source });
   const insert = site.db.prepare(
-    "INSERT INTO audit_log (at, actor, action, source) VALUES ('t', 'seed', 'row', 'test')",
+    "INSERT INTO audit_log (at, actor, action, source, hash) VALUES ('t', 'seed', 'row', 'test', randomblob(32))",
   );
   site.db.transaction(() => {
     for (let i = 0; i < 500; i++) insert.run();

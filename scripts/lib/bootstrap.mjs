@@ -49,8 +49,9 @@ function missingDebianPackages(names) {
 
 /**
  * Installs the Debian packages the tests use (Chromium for the browser tests, socat for serial
- * pty pairs, libusb and udev for node-hid and serialport) when running as root on Debian; otherwise
- * says exactly what is missing.
+ * pty pairs, libusb and udev for node-hid and serialport, OpenLDAP's slapd for the directory tests)
+ * when running as root on Debian; otherwise says exactly what is missing. slapd's package would start a
+ * system-wide server where it can; the tests never use it (each starts its own on a loopback port).
  */
 export function ensureSystemPackages(names) {
   if (process.platform !== 'linux' || !fs.existsSync('/usr/bin/dpkg-query')) return;

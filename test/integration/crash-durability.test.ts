@@ -81,7 +81,7 @@ describe('durability', () => {
     const audited = new Set(
       new AuditRepo(reader.db)
         .recent(100_000)
-        .filter((e) => e.action === 'site.update')
+        .filter((e) => e.action === 'site.update' && e.outcome === 'ok')
         .map((e) => (e.detail as { changes: { name?: { to: string } } }).changes.name?.to),
     );
     reader.close();
@@ -91,6 +91,9 @@ describe('durability', () => {
     expect(await second.stop()).toBe(0);
     const verify = lintel(['db', 'verify', '--data-dir', dataDir, '--key-file', keyFile]);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+    // The audit chain survived the kill: no half-written entry breaks it.
+    const chain = lintel(['audit', 'verify', '--data-dir', dataDir, '--key-file', keyFile]);
+    expect(chain.status, chain.stdout + chain.stderr).toBe(0);
 
     // The backup taken while both writers ran opens with the site key and is consistent.
     const keyring = JSON.parse(
