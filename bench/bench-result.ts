@@ -9,6 +9,8 @@ export interface BenchResult {
   ratio?: number;
   /** The ratio this result should reach. */
   target?: number;
+  /** An absolute ceiling the value must stay under (a latency budget from an issue). */
+  limit?: number;
   /** What was measured, in a sentence. */
   note?: string;
 }

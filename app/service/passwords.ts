@@ -1,5 +1,6 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import argon2 from 'argon2';
+import os from 'node:os';
 import { RFC9106_SECOND_OPTION, type Argon2Params } from '../crypto/argon2.js';
 
 /** The shortest operator password accepted (NIST SP 800-63B asks for at least 8; an admin console gets more). */
@@ -53,12 +54,18 @@ export class HasherBusyError extends Error {
 
 /** How many hashes run at once and how many may wait. */
 export interface HasherLimits {
-  /**
-   * Each Argon2id hash holds its memory cost (64 MiB) on a libuv worker thread; two at once leave the
-   * other two default workers to file and crypto I/O, so logins never starve the rest of the service.
-   */
   concurrent: number;
   queued: number;
+}
+
+/**
+ * Each Argon2id hash runs `parallelism` threads and holds its memory cost (64 MiB). Running no more
+ * hash threads than the machine has cores keeps a burst of logins from starving the event loop (other
+ * calls stay fast) and bounds memory; on a 2-core machine that is one hash at a time. Beyond 64 waiting
+ * logins the service answers "busy, retry" at once instead of queueing without end.
+ */
+export function defaultHasherLimits(params: Argon2Params): HasherLimits {
+  return { concurrent: Math.max(1, Math.floor(os.availableParallelism() / params.parallelism)), queued: 64 };
 }
 
 /** Hashes and verifies operator passwords with Argon2id (PHC strings carry their own parameters). */
@@ -69,7 +76,7 @@ export class PasswordHasher {
 
   constructor(
     readonly params: Argon2Params = RFC9106_SECOND_OPTION,
-    private readonly limits: HasherLimits = { concurrent: 2, queued: 64 },
+    private readonly limits: HasherLimits = defaultHasherLimits(params),
   ) {}
 
   /** Runs `work` when a slot is free; refuses at once when the queue is full. */

@@ -32,6 +32,9 @@ export const SessionInfo = z.object({
   ),
 });
 
+/** A live session as its holder may see it. */
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
 /** One of an operator's live sessions, as listed for them or for an administrator. */
 export const SessionListing = z.object({
   id: z.string().describe('a public id for revoking; not the token'),
