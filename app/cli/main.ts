@@ -13,6 +13,7 @@ import {
 } from './db-commands.js';
 import { serveCommand } from './serve-command.js';
 import { auditVerifyCommand } from './audit-commands.js';
+import { resetPasswordCommand } from './operator-commands.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -106,6 +107,19 @@ export function buildProgram(): Command {
     .option('--expect-head <seq:hash>', 'a head printed by an earlier verify, to detect a log cut short')
     .action(async (opts) => {
       process.exitCode = await auditVerifyCommand(opts, process.stdout);
+    });
+
+  const operator = program.command('operator').description('operators, when the console cannot be used');
+  siteOptions(
+    operator
+      .command('reset-password')
+      .description(
+        'set a temporary password for a local operator (e.g. the only administrator); the site must not be running',
+      ),
+  )
+    .requiredOption('--username <name>', 'the operator')
+    .action(async (opts) => {
+      process.exitCode = await resetPasswordCommand(opts, process.stdout);
     });
   return program;
 }

@@ -1,5 +1,6 @@
 // The console in a real browser (Debian's Chromium under playwright-core) against the built
-// `lintel serve`: first-run setup, login, live rename over SSE, cookie hygiene, CSP, logout.
+// `lintel serve`: first-run setup, login, live rename over SSE, cookie hygiene, CSP, logout; roles,
+// operators, a forced password change, the directory form and the audit log.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,12 @@ const ADMIN = {
   username: 'admin',
   displayName: 'Site Administrator',
   password: 'correct horse battery staple',
+};
+const FRONTDESK = {
+  username: 'frontdesk',
+  displayName: 'Front Desk',
+  temporary: 'temporary passphrase 1',
+  password: 'front desk own passphrase',
 };
 
 /** One /rpc exchange the page made, as the browser received it. */
@@ -68,14 +75,29 @@ async function heading(page: Page, name: string | RegExp): Promise<void> {
 }
 
 /** Logs in through the form and waits for the home screen and its live-event stream. */
-async function logIn(page: Page, siteName: string): Promise<void> {
+async function logIn(
+  page: Page,
+  siteName: string,
+  who: { username: string; password: string } = ADMIN,
+): Promise<void> {
   await heading(page, 'Log in');
   const stream = page.waitForResponse((r) => new URL(r.url()).pathname === '/events' && r.status() === 200);
-  await page.getByLabel('Username', { exact: true }).fill(ADMIN.username);
-  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.getByLabel('Username', { exact: true }).fill(who.username);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await heading(page, siteName);
   await stream;
+}
+
+/** Opens a section from the navigation bar and waits for its heading. */
+async function open(page: Page, link: string, title = link): Promise<void> {
+  await page.getByRole('navigation', { name: 'Console sections' }).getByRole('link', { name: link }).click();
+  await heading(page, title);
+}
+
+/** The labels of the navigation bar's links, in order. */
+async function navLinks(page: Page): Promise<string[]> {
+  return page.getByRole('navigation', { name: 'Console sections' }).getByRole('link').allTextContents();
 }
 
 /** Takes a documentation screenshot without a focus ring on whatever field was filled last. */
@@ -247,6 +269,127 @@ describe('the console against lintel serve', () => {
     await pageA.getByRole('button', { name: 'Log in' }).click();
     await pageA.getByRole('alert').filter({ hasText: 'Unknown username or wrong password' }).waitFor();
     expect(await pageA.getByLabel('Password', { exact: true }).inputValue()).toBe('');
+  });
+
+  it('creates a custom role with some permissions, limited to a zone', async () => {
+    await logIn(pageA, 'Harbour Office (B)');
+    expect(await navLinks(pageA)).toEqual([
+      'Home',
+      'Operators',
+      'Roles',
+      'Directory',
+      'Audit log',
+      'My account',
+    ]);
+    await open(pageA, 'Roles');
+    await pageA.getByRole('button', { name: 'New role' }).click();
+    const form = pageA.getByRole('form', { name: 'New role' });
+    await form.getByLabel('Name', { exact: true }).fill('Tenant reception');
+    await form.getByLabel('Description (optional)').fill('Cardholders of the third-floor tenant');
+    await form.getByRole('checkbox', { name: /^users:read / }).check();
+    await form.getByRole('checkbox', { name: /^users:write / }).check();
+    await form.getByRole('radio', { name: 'Only some zones and doors' }).check();
+    await form.getByLabel('Zone ids (optional)').fill('3, 4');
+    await form.getByRole('button', { name: 'Create role' }).click();
+    await pageA.getByRole('status').filter({ hasText: 'Role “Tenant reception” created' }).waitFor();
+    const row = pageA.getByRole('row', { name: /Tenant reception/ });
+    await expect.poll(() => row.textContent()).toContain('Only zones 3, 4');
+    expect(await row.textContent()).toContain('Custom');
+    expect(await pageA.getByRole('row', { name: /^administrator/ }).textContent()).toContain('Read-only');
+    await shot(pageA, 'roles.png');
+  });
+
+  it('creates an operator with the built-in operator role and a temporary password', async () => {
+    await open(pageA, 'Operators');
+    await pageA.getByRole('button', { name: 'New operator' }).click();
+    const form = pageA.getByRole('form', { name: 'New operator' });
+    await form.getByLabel('Username', { exact: true }).fill(FRONTDESK.username);
+    await form.getByLabel('Display name (optional)').fill(FRONTDESK.displayName);
+    await form.getByRole('checkbox', { name: 'operator', exact: true }).check();
+    await form.getByLabel('Temporary password', { exact: true }).fill(FRONTDESK.temporary);
+    await form.getByRole('button', { name: 'Create operator' }).click();
+    await pageA
+      .getByRole('status')
+      .filter({ hasText: `Operator “${FRONTDESK.username}” created` })
+      .waitFor();
+    const row = pageA.getByRole('row', { name: new RegExp(`^${FRONTDESK.username}`) });
+    await expect.poll(() => row.textContent()).toContain('Must change password');
+    expect(await row.textContent()).toContain(FRONTDESK.displayName);
+    expect(await row.textContent()).toContain('Local');
+    await shot(pageA, 'operators.png');
+  });
+
+  it('tests unsaved directory settings stage by stage and marks the failed stage', async () => {
+    await open(pageA, 'Directory', 'Directory (LDAP) settings');
+    await pageA.getByLabel('Server URL', { exact: true }).fill('ldap://127.0.0.1:1');
+    await pageA.getByLabel('Allow an unencrypted connection').check();
+    await pageA.getByRole('note').filter({ hasText: 'cross the network in clear' }).waitFor();
+    await pageA.getByLabel('Bind DN', { exact: true }).fill('cn=lintel,ou=services,dc=example,dc=org');
+    await pageA.getByLabel('Bind password (optional)').fill('service-account-password');
+    await pageA.getByLabel('Timeout (seconds)', { exact: true }).fill('2');
+    await pageA.getByLabel('User base', { exact: true }).fill('ou=people,dc=example,dc=org');
+    await pageA.getByRole('button', { name: 'Add a mapping' }).click();
+    const mapping = pageA.getByRole('group', { name: 'Mapping 1' });
+    await mapping
+      .getByLabel('Group DN', { exact: true })
+      .fill('cn=lintel-admins,ou=groups,dc=example,dc=org');
+    await mapping.getByRole('checkbox', { name: 'administrator', exact: true }).check();
+    await pageA.getByRole('button', { name: 'Test connection' }).click();
+    await pageA.getByRole('alert').filter({ hasText: 'The test failed' }).waitFor();
+    const failed = pageA.getByRole('table', { name: /Connection test/ }).locator('tr.failed');
+    expect(await failed.count()).toBe(1);
+    expect(await failed.textContent()).toContain('Failed');
+    await shot(pageA, 'directory.png');
+  });
+
+  it('makes the new operator change the temporary password, then shows only what their role allows', async () => {
+    await pageA.getByRole('button', { name: 'Log out' }).click();
+    await heading(pageA, 'Log in');
+    await pageA.getByLabel('Username', { exact: true }).fill(FRONTDESK.username);
+    await pageA.getByLabel('Password', { exact: true }).fill(FRONTDESK.temporary);
+    await pageA.getByRole('button', { name: 'Log in' }).click();
+    await heading(pageA, 'Change your password');
+    expect(await pageA.getByRole('navigation').count()).toBe(0);
+
+    await pageA.getByLabel('Current password', { exact: true }).fill(FRONTDESK.temporary);
+    await pageA.getByLabel('New password', { exact: true }).fill(FRONTDESK.password);
+    await pageA.getByLabel('Confirm new password', { exact: true }).fill(FRONTDESK.password);
+    const stream = pageA.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/events' && r.status() === 200,
+    );
+    await pageA.getByRole('button', { name: 'Change password and continue' }).click();
+    await heading(pageA, 'Harbour Office (B)');
+    await stream;
+    await pageA.getByText(`Logged in as ${FRONTDESK.displayName}`).waitFor();
+    expect(await navLinks(pageA)).toEqual(['Home', 'My account']);
+    expect(await pageA.getByRole('button', { name: 'Save name' }).count()).toBe(0);
+
+    await open(pageA, 'My account');
+    const mine = pageA.getByRole('table', { name: 'Your live sessions' });
+    await expect.poll(() => mine.textContent()).toContain('this session');
+
+    // A section the role does not allow, asked for by its address, falls back to home.
+    await pageA.evaluate("location.hash = '#/operators'");
+    await heading(pageA, 'Harbour Office (B)');
+  });
+
+  it('shows the administrator the operator changes in the audit log, and an intact hash chain', async () => {
+    await pageA.getByRole('button', { name: 'Log out' }).click();
+    await logIn(pageA, 'Harbour Office (B)');
+    await open(pageA, 'Audit log');
+    await pageA.getByLabel('Action', { exact: true }).fill('operators.');
+    const listed = pageA.waitForResponse((r) => r.request().postData()?.includes('"operators."') ?? false);
+    await pageA.getByRole('button', { name: 'Apply filters' }).click();
+    await listed;
+    const table = pageA.getByRole('table', { name: /entr/ });
+    await expect.poll(() => table.textContent()).toContain('operators.create');
+    const actions = await table.locator('tbody tr td:nth-child(4)').allTextContents();
+    expect(actions.length).toBeGreaterThan(0);
+    for (const action of actions) expect(action).toMatch(/^operators\./);
+
+    await pageA.getByRole('button', { name: 'Verify chain' }).click();
+    await pageA.getByRole('status').filter({ hasText: 'The audit chain is intact' }).waitFor();
+    await shot(pageA, 'audit-log.png');
   });
 
   it('saw no console errors, page errors or CSP violations', () => {

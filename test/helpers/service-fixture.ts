@@ -5,7 +5,7 @@ import type { CallContext, Caller } from '../../app/rpc/context.js';
 import { PasswordHasher } from '../../app/service/passwords.js';
 import { Service } from '../../app/service/service.js';
 import type { OpenSite } from '../../app/site/site.js';
-import { makeSite, openTemp } from './temp-site.js';
+import { makeSite, openTemp, type TempSite } from './temp-site.js';
 
 /** Argon2id cheap enough for unit tests (the real parameters are measured in `npm run bench`). */
 export const cheapHasher = (): PasswordHasher =>
@@ -16,6 +16,8 @@ export const FIXTURE_PASSWORD = 'correct horse battery staple';
 
 /** A Service on a fresh temporary site, with a first administrator, and helpers to call it. */
 export interface ServiceFixture {
+  /** Where the site and its key file are. */
+  temp: TempSite;
   site: OpenSite;
   service: Service;
   /** Moves the service clock. */
@@ -56,7 +58,8 @@ export function params<M extends MethodName>(_m: M, p: ParamsOf<M>): ParamsOf<M>
 
 /** Starts a Service on a fresh site and creates the first administrator `admin`. */
 export async function serviceFixture(opts: { passwords?: PasswordHasher } = {}): Promise<ServiceFixture> {
-  const site = await openTemp(await makeSite('Fixture site'));
+  const temp = await makeSite('Fixture site');
+  const site = await openTemp(temp);
   let clock = new Date('2026-11-29T09:00:00Z');
   const passwords = opts.passwords ?? cheapHasher();
   const service = new Service({
@@ -85,6 +88,7 @@ export async function serviceFixture(opts: { passwords?: PasswordHasher } = {}):
   const admin = await login('admin');
 
   return {
+    temp,
     site,
     service,
     advance: (ms) => {
