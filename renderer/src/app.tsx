@@ -3,7 +3,9 @@ import { ErrorAlert } from './components/alert.js';
 import { Screen } from './components/screen.js';
 import { errorText, isRpcError } from './error-text.js';
 import { call } from './rpc/client.js';
-import { HomeScreen } from './screens/home-screen.js';
+import { clearRoute } from './hash-route.js';
+import { ChangePasswordScreen } from './screens/change-password-screen.js';
+import { ConsoleShell } from './screens/console-shell.js';
 import { LoginScreen, type Session } from './screens/login-screen.js';
 import { SetupScreen } from './screens/setup-screen.js';
 
@@ -13,16 +15,23 @@ type View =
   | { kind: 'failed'; message: string }
   | { kind: 'setup'; siteName: string }
   | { kind: 'login'; siteName: string; notice?: string; username?: string }
+  | { kind: 'password'; session?: Session | undefined }
   | { kind: 'home'; session: Session };
+
+/** Where a session leads: a temporary password must be replaced before anything else. */
+function viewFor(session: Session): View {
+  return session.operator.mustChangePassword ? { kind: 'password', session } : { kind: 'home', session };
+}
 
 /** Where a fresh console starts: setup until an administrator exists, then home or login. */
 async function startingView(): Promise<View> {
   const status = await call('setup.status', {});
   if (!status.administratorExists) return { kind: 'setup', siteName: status.siteName };
   try {
-    return { kind: 'home', session: await call('session.current', {}) };
+    return viewFor(await call('session.current', {}));
   } catch (err) {
     if (isRpcError(err, 'UNAUTHENTICATED')) return { kind: 'login', siteName: status.siteName };
+    if (isRpcError(err, 'PASSWORD_CHANGE_REQUIRED')) return { kind: 'password' };
     throw err;
   }
 }
@@ -44,12 +53,18 @@ export function App() {
   }, [attempt]);
 
   const toLogin = useCallback((notice?: string, username?: string) => {
+    clearRoute();
     // The site name shown on the login screen is read again: it may have changed meanwhile.
     call('setup.status', {}).then(
       (s) => setView({ kind: 'login', siteName: s.siteName, notice, username }),
       () => setView({ kind: 'login', siteName: '', notice, username }),
     );
   }, []);
+  const toPasswordChange = useCallback(
+    () => setView((v) => ({ kind: 'password', session: v.kind === 'home' ? v.session : undefined })),
+    [],
+  );
+  const toHome = useCallback((session: Session) => setView({ kind: 'home', session }), []);
   const retry = useCallback(() => {
     setView({ kind: 'loading' });
     setAttempt((n) => n + 1);
@@ -88,10 +103,28 @@ export function App() {
           siteName={view.siteName}
           notice={view.notice}
           username={view.username}
-          onLoggedIn={(session) => setView({ kind: 'home', session })}
+          onLoggedIn={(session) => setView(viewFor(session))}
+        />
+      );
+    case 'password':
+      return (
+        <ChangePasswordScreen
+          session={view.session}
+          onChanged={(session) => {
+            clearRoute();
+            toHome(session);
+          }}
+          onLoggedOut={toLogin}
         />
       );
     case 'home':
-      return <HomeScreen session={view.session} onLoggedOut={toLogin} />;
+      return (
+        <ConsoleShell
+          session={view.session}
+          onLoggedOut={toLogin}
+          onPasswordChangeRequired={toPasswordChange}
+          onSessionRenewed={toHome}
+        />
+      );
   }
 }

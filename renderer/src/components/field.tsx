@@ -1,31 +1,33 @@
-import { useId, type HTMLInputTypeAttribute } from 'react';
+import { useId, type HTMLInputTypeAttribute, type ReactNode } from 'react';
 
-/** What a labelled text input needs. */
-export interface FieldProps {
+/** What every labelled control shares: its label, an optional hint and its own error. */
+interface FrameProps {
   label: string;
-  value: string;
-  onChange: (value: string) => void;
-  type?: HTMLInputTypeAttribute;
-  autoComplete?: string;
-  required?: boolean;
-  hint?: string;
-  /** Shown under the input and announced; marks the input invalid. */
+  required?: boolean | undefined;
+  hint?: string | undefined;
+  /** Shown under the control and announced; marks the control invalid. */
   error?: string | undefined;
-  name?: string;
+  /** Says "(optional)" after the label of a control that is not required (not in a filter bar). */
+  markOptional?: boolean;
 }
 
-/** A text input with its label, an optional hint and its own error, all wired for assistive tech. */
-export function Field({
+/** The ids and ARIA attributes a control inside a {@link FieldFrame} carries. */
+interface ControlWiring {
+  id: string;
+  'aria-required': true | undefined;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+/** Lays out a label, hint, control and error, and wires them together for assistive tech. */
+function FieldFrame({
   label,
-  value,
-  onChange,
-  type = 'text',
-  autoComplete,
   required,
   hint,
   error,
-  name,
-}: FieldProps) {
+  markOptional = true,
+  children,
+}: FrameProps & { children: (wiring: ControlWiring) => ReactNode }) {
   const id = useId();
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
@@ -34,28 +36,158 @@ export function Field({
     <div className="field">
       <label htmlFor={id}>
         {label}
-        {required ? null : <span className="optional"> (optional)</span>}
+        {required || !markOptional ? null : <span className="optional"> (optional)</span>}
       </label>
       {hint ? (
         <p className="hint" id={hintId}>
           {hint}
         </p>
       ) : null}
-      <input
-        id={id}
-        name={name}
-        type={type}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        autoComplete={autoComplete}
-        aria-required={required || undefined}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        spellCheck={false}
-      />
+      {children({
+        id,
+        'aria-required': required || undefined,
+        'aria-invalid': error ? true : undefined,
+        'aria-describedby': describedBy,
+      })}
       {error ? (
         <p className="field-error" role="alert" id={errorId}>
           {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** What a labelled text input needs. */
+export interface FieldProps extends FrameProps {
+  value: string;
+  onChange: (value: string) => void;
+  type?: HTMLInputTypeAttribute;
+  autoComplete?: string;
+  name?: string;
+  placeholder?: string | undefined;
+  readOnly?: boolean;
+}
+
+/** A text input with its label, an optional hint and its own error, all wired for assistive tech. */
+export function Field({
+  value,
+  onChange,
+  type = 'text',
+  autoComplete,
+  name,
+  placeholder,
+  readOnly,
+  ...frame
+}: FieldProps) {
+  return (
+    <FieldFrame {...frame}>
+      {(wiring) => (
+        <input
+          {...wiring}
+          name={name}
+          type={type}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+          autoComplete={autoComplete}
+          placeholder={placeholder}
+          readOnly={readOnly}
+          spellCheck={false}
+        />
+      )}
+    </FieldFrame>
+  );
+}
+
+/** A multi-line text box (certificates, descriptions). */
+export function TextAreaField({
+  value,
+  onChange,
+  rows = 4,
+  name,
+  placeholder,
+  ...frame
+}: FrameProps & {
+  value: string;
+  onChange: (value: string) => void;
+  rows?: number;
+  name?: string;
+  placeholder?: string;
+}) {
+  return (
+    <FieldFrame {...frame}>
+      {(wiring) => (
+        <textarea
+          {...wiring}
+          name={name}
+          rows={rows}
+          value={value}
+          placeholder={placeholder}
+          onChange={(e) => onChange(e.target.value)}
+          spellCheck={false}
+        />
+      )}
+    </FieldFrame>
+  );
+}
+
+/** A drop-down of fixed choices. */
+export function SelectField<V extends string>({
+  value,
+  onChange,
+  options,
+  name,
+  ...frame
+}: FrameProps & {
+  value: V;
+  onChange: (value: V) => void;
+  options: readonly { value: V; label: string }[];
+  name?: string;
+}) {
+  return (
+    <FieldFrame required {...frame}>
+      {(wiring) => (
+        <select {...wiring} name={name} value={value} onChange={(e) => onChange(e.target.value as V)}>
+          {options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      )}
+    </FieldFrame>
+  );
+}
+
+/** One labelled checkbox, with an optional hint under it. */
+export function CheckboxField({
+  label,
+  checked,
+  onChange,
+  hint,
+  disabled,
+}: {
+  label: ReactNode;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  hint?: string | undefined;
+  disabled?: boolean;
+}) {
+  const id = useId();
+  return (
+    <div className="check">
+      <input
+        id={id}
+        type="checkbox"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-describedby={hint ? `${id}-hint` : undefined}
+      />
+      <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
         </p>
       ) : null}
     </div>

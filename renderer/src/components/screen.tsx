@@ -7,10 +7,16 @@ import { useEffect, useRef, type ReactNode } from 'react';
 export function Screen({
   title,
   actions,
+  nav,
+  wide,
   children,
 }: {
   title: string;
   actions?: ReactNode;
+  /** The console's navigation, between the header and the content. */
+  nav?: ReactNode;
+  /** Room for tables; forms alone read better narrow. */
+  wide?: boolean;
   children: ReactNode;
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
@@ -23,7 +29,8 @@ export function Screen({
         <span className="brand">Lintel</span>
         {actions}
       </header>
-      <main className="screen">
+      {nav}
+      <main className={wide ? 'screen wide' : 'screen'}>
         <h1 ref={heading} tabIndex={-1}>
           {title}
         </h1>

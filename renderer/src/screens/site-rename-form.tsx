@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { ResultOf } from '../../../app/contract/index.js';
 import { ErrorAlert, Notice } from '../components/alert.js';
 import { Field } from '../components/field.js';
-import { errorText, isRpcError } from '../error-text.js';
+import { isRpcError } from '../error-text.js';
 import { call } from '../rpc/client.js';
 
 /** The site as the console shows it. */
@@ -16,11 +16,12 @@ export type Site = ResultOf<'site.get'>;
 export function SiteRenameForm({
   site,
   onSaved,
-  onSessionEnded,
+  failure,
 }: {
   site: Site;
   onSaved: (site: Site) => void;
-  onSessionEnded: () => void;
+  /** Words for a failed call (see SectionProps). */
+  failure: (err: unknown) => string | undefined;
 }) {
   const [base, setBase] = useState(site);
   const [draft, setDraft] = useState(site.name);
@@ -51,10 +52,6 @@ export function SiteRenameForm({
       onSaved(saved);
       setNotice(`Site renamed to “${saved.name}”.`);
     } catch (err) {
-      if (isRpcError(err, 'UNAUTHENTICATED')) {
-        onSessionEnded();
-        return;
-      }
       if (isRpcError(err, 'CONFLICT')) {
         try {
           const fresh = await call('site.get', {});
@@ -65,10 +62,10 @@ export function SiteRenameForm({
               'Your name was not saved: save again to replace theirs.',
           );
         } catch (reloadErr) {
-          setError(errorText(reloadErr));
+          setError(failure(reloadErr));
         }
       } else {
-        setError(errorText(err));
+        setError(failure(err));
       }
     } finally {
       setBusy(false);

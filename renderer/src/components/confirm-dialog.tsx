@@ -1,0 +1,95 @@
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+
+/** What a confirmation asks. */
+export interface ConfirmRequest {
+  title: string;
+  message: ReactNode;
+  /** The verb on the confirming button ("Delete operator"), never a bare "OK". */
+  confirmLabel: string;
+  /** Styles the confirming button as destructive. */
+  danger?: boolean;
+}
+
+/**
+ * A modal question before a destructive action. The native <dialog> traps focus and closes on Escape;
+ * Cancel takes focus first so that a stray Enter does not destroy anything.
+ */
+function ConfirmDialog({
+  title,
+  message,
+  confirmLabel,
+  danger,
+  onClose,
+}: ConfirmRequest & {
+  onClose: (confirmed: boolean) => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  const id = useId();
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    dialog.showModal();
+    cancel.current?.focus();
+    return () => dialog.close();
+  }, []);
+
+  // Closed first, so the browser gives focus back to the button that opened the dialog.
+  const answer = (confirmed: boolean) => {
+    ref.current?.close();
+    onClose(confirmed);
+  };
+
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-message`}
+      onCancel={(e) => {
+        e.preventDefault();
+        answer(false);
+      }}
+    >
+      <h2 id={`${id}-title`}>{title}</h2>
+      <div id={`${id}-message`}>{message}</div>
+      <div className="buttons">
+        <button type="button" className="secondary" ref={cancel} onClick={() => answer(false)}>
+          Cancel
+        </button>
+        <button type="button" className={danger ? 'danger' : undefined} onClick={() => answer(true)}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/**
+ * Asks for confirmation: render the returned element somewhere, then `if (await confirm({…}))`.
+ * One question at a time; asking again while one is open answers the first with "no".
+ */
+export function useConfirm(): [ReactNode, (request: ConfirmRequest) => Promise<boolean>] {
+  const [pending, setPending] = useState<{ request: ConfirmRequest; resolve: (yes: boolean) => void }>();
+  const confirm = useCallback(
+    (request: ConfirmRequest) =>
+      new Promise<boolean>((resolve) =>
+        setPending((previous) => {
+          previous?.resolve(false);
+          return { request, resolve };
+        }),
+      ),
+    [],
+  );
+  const dialog = pending ? (
+    <ConfirmDialog
+      {...pending.request}
+      onClose={(yes) => {
+        pending.resolve(yes);
+        setPending(undefined);
+      }}
+    />
+  ) : null;
+  return [dialog, confirm];
+}

@@ -1,0 +1,207 @@
+import { useState, type FormEvent } from 'react';
+import type { Role } from '../../../app/contract/methods/operators.js';
+import type { Partition, Permission } from '../../../app/contract/permissions.js';
+import { ErrorAlert } from '../components/alert.js';
+import { CheckboxGroup } from '../components/checkbox-group.js';
+import { Field, TextAreaField } from '../components/field.js';
+import { Panel } from '../components/panel.js';
+import { RadioGroup } from '../components/radio-group.js';
+import { isRpcError } from '../error-text.js';
+import { parseIdList, sentence } from '../format.js';
+import { placeIssues } from '../param-issues.js';
+import { permissionLabels, permissionList } from '../permission-labels.js';
+import { call } from '../rpc/client.js';
+import type { SectionProps } from '../section.js';
+
+type FieldName = 'name' | 'description' | 'permissions' | 'partition.zoneIds' | 'partition.doorIds';
+
+/** The role as the form edits it: ids as typed, so a half-typed list is not lost. */
+interface Draft {
+  name: string;
+  description: string;
+  permissions: Permission[];
+  scope: 'site' | 'some';
+  zoneIds: string;
+  doorIds: string;
+}
+
+function draftOf(role: Role | undefined): Draft {
+  return {
+    name: role?.name ?? '',
+    description: role?.description ?? '',
+    permissions: role ? [...role.permissions] : [],
+    scope: role?.partition ? 'some' : 'site',
+    zoneIds: role?.partition?.zoneIds.join(', ') ?? '',
+    doorIds: role?.partition?.doorIds.join(', ') ?? '',
+  };
+}
+
+/**
+ * Creates or edits a custom role: its permissions (only those the caller holds can be granted) and
+ * where they apply. Zone and door pickers come with the access model; until then, ids are typed.
+ */
+export function RoleForm({
+  role,
+  can,
+  failure,
+  reload,
+  onSaved,
+  onClose,
+}: Pick<SectionProps, 'can' | 'failure'> & {
+  /** The role to edit; none to create one. */
+  role?: Role | undefined;
+  reload: () => Promise<Role[] | undefined>;
+  onSaved: (role: Role, created: boolean) => void;
+  onClose: () => void;
+}) {
+  const [base, setBase] = useState(role);
+  const [draft, setDraft] = useState(() => draftOf(role));
+  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
+  const [formError, setFormError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const set =
+    <K extends keyof Draft>(key: K) =>
+    (value: Draft[K]) =>
+      setDraft((d) => ({ ...d, [key]: value }));
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setFormError(undefined);
+    let partition: Partition = null;
+    if (draft.scope === 'some') {
+      const zoneIds = parseIdList(draft.zoneIds);
+      const doorIds = parseIdList(draft.doorIds);
+      const bad: Partial<Record<FieldName, string>> = {};
+      if (!zoneIds) bad['partition.zoneIds'] = 'Type zone numbers separated by commas, such as 3, 4.';
+      if (!doorIds) bad['partition.doorIds'] = 'Type door numbers separated by commas, such as 12, 15.';
+      if (zoneIds && doorIds && zoneIds.length + doorIds.length === 0)
+        bad['partition.zoneIds'] = 'Give at least one zone or door, or choose the whole site.';
+      setErrors(bad);
+      if (Object.keys(bad).length || !zoneIds || !doorIds) return;
+      partition = { zoneIds, doorIds };
+    } else {
+      setErrors({});
+    }
+    const fields = {
+      name: draft.name,
+      description: draft.description,
+      permissions: draft.permissions,
+      partition,
+    };
+    setBusy(true);
+    try {
+      const saved = base
+        ? await call('roles.update', { id: base.id, version: base.version, ...fields })
+        : await call('roles.create', fields);
+      onSaved(saved, !base);
+    } catch (err) {
+      if (base && isRpcError(err, 'CONFLICT') && typeof err.data.currentVersion === 'number') {
+        const fresh = (await reload())?.find((r) => r.id === base.id);
+        if (fresh) {
+          setBase(fresh);
+          setDraft(draftOf(fresh));
+        }
+        setFormError(
+          'Someone else changed this role while you were editing. The form now shows their version: ' +
+            'make your change again and save.',
+        );
+        return;
+      }
+      const placed = placeIssues(err, [
+        'name',
+        'description',
+        'permissions',
+        'partition.zoneIds',
+        'partition.doorIds',
+      ] as const);
+      if (placed) {
+        setErrors(placed.fields);
+        setFormError(placed.rest);
+      } else if (isRpcError(err, 'CONFLICT')) {
+        setErrors({ name: `${sentence(err.message)} Choose another name.` });
+      } else {
+        setFormError(failure(err));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const title = base ? `Edit role ${base.name}` : 'New role';
+  return (
+    <Panel title={title} onClose={onClose}>
+      <form onSubmit={submit} noValidate aria-busy={busy} aria-label={title}>
+        {formError ? <ErrorAlert>{formError}</ErrorAlert> : null}
+        <Field
+          label="Name"
+          value={draft.name}
+          onChange={set('name')}
+          autoComplete="off"
+          error={errors.name}
+          required
+        />
+        <TextAreaField
+          label="Description"
+          value={draft.description}
+          onChange={set('description')}
+          rows={2}
+          error={errors.description}
+        />
+        <CheckboxGroup
+          legend="Permissions"
+          columns
+          selected={draft.permissions}
+          onChange={set('permissions')}
+          error={errors.permissions}
+          options={permissionList.map((p) => ({
+            value: p,
+            label: (
+              <>
+                <code>{p}</code> {permissionLabels[p]}
+              </>
+            ),
+            // Nobody grants more than they hold; the service refuses it too.
+            disabled: !can(p),
+            hint: can(p) ? undefined : 'You do not hold this permission, so you cannot grant it.',
+          }))}
+        />
+        <RadioGroup
+          legend="Applies to"
+          value={draft.scope}
+          onChange={set('scope')}
+          options={[
+            { value: 'site', label: 'The whole site' },
+            {
+              value: 'some',
+              label: 'Only some zones and doors',
+              hint: 'Door-level permissions then apply only there (a tenant’s floors in a shared building).',
+            },
+          ]}
+        />
+        {draft.scope === 'some' ? (
+          <div className="indent">
+            <Field
+              label="Zone ids"
+              value={draft.zoneIds}
+              onChange={set('zoneIds')}
+              autoComplete="off"
+              hint="Comma-separated, such as 3, 4."
+              error={errors['partition.zoneIds']}
+            />
+            <Field
+              label="Door ids"
+              value={draft.doorIds}
+              onChange={set('doorIds')}
+              autoComplete="off"
+              hint="Comma-separated, such as 12, 15."
+              error={errors['partition.doorIds']}
+            />
+          </div>
+        ) : null}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Saving…' : base ? 'Save role' : 'Create role'}
+        </button>
+      </form>
+    </Panel>
+  );
+}
