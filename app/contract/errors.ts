@@ -51,7 +51,7 @@ export const errorDescriptions: Record<ErrorName, string> = {
     "The operator's roles lack the permission the method needs (data.permission), or the change would grant more than the operator holds.",
   NOT_FOUND: 'The object does not exist.',
   CONFLICT:
-    'The object changed since it was read (data.currentVersion), or the change would break a rule (data.reason); reload and retry.',
+    'The object changed since it was read (data.reason "stale", data.currentVersion: reload and retry), or the change would break a rule (data.reason says which).',
   INVALID_CREDENTIALS: 'Unknown username or wrong password (the two are not told apart).',
   RATE_LIMITED: 'Too many failed attempts; data.retryAfterSeconds says when to try again.',
   SETUP_TOKEN_INVALID: 'The setup token is wrong, used or expired; restart the service to print a new one.',

@@ -39,6 +39,7 @@ export function stale(what: string, sent: number, current: number | undefined): 
   return current === undefined
     ? new RpcError('NOT_FOUND', `The ${what} no longer exists: reload the list`)
     : new RpcError('CONFLICT', `The ${what} changed since version ${sent}: reload it and try again`, {
+        reason: 'stale',
         currentVersion: current,
       });
 }

@@ -245,6 +245,7 @@ export class Service {
         const db = this.opts.site.db;
         const stale = (current: number) =>
           new RpcError('CONFLICT', `The site changed since version ${p.version}: reload it and try again`, {
+            reason: 'stale',
             currentVersion: current,
           });
         const result = db.transaction(() => {
