@@ -232,6 +232,39 @@ describe('login through the directory', () => {
     ok(await login('admin', FIXTURE_PASSWORD));
   });
 
+  it('does not count a directory outage as failed logins', async () => {
+    await configure({ url: 'ldaps://127.0.0.1:1' });
+    for (let i = 0; i < 12; i++)
+      expect(failure(await login('alice', ldap.users.alice.password)).code).toBe(
+        ErrorCode.DIRECTORY_UNAVAILABLE,
+      );
+    await configure({}, undefined);
+    ok(await login('alice', ldap.users.alice.password));
+  });
+
+  it('deletes a role no group maps to any more, taking it from the directory operators who held it', async () => {
+    const role = ok<{ id: number; version: number }>(
+      await f.call('roles.create', { name: 'Night desk', permissions: ['site:read'] }, { caller: admin() }),
+    );
+    await configure({
+      groupRoles: [{ groupDn: ldap.groups.operators, roleIds: [role.id, builtinRoles.operator.id] }],
+    });
+    const bob = ok<SessionInfo & { token: string }>(await login('bob', ldap.users.bob.password));
+    expect(bob.operator.roles.map((r) => r.name)).toContain('Night desk');
+    const mapped = failure(
+      await f.call('roles.delete', { id: role.id, version: role.version }, { caller: admin() }),
+    );
+    expect(mapped.data).toMatchObject({ reason: 'in use' });
+    await configure(
+      { groupRoles: [{ groupDn: ldap.groups.operators, roleIds: [builtinRoles.operator.id] }] },
+      undefined,
+    );
+    ok(await f.call('roles.delete', { id: role.id, version: role.version }, { caller: admin() }));
+    expect(f.callerOf(bob.token)).toBeUndefined();
+    const again = ok<SessionInfo>(await login('bob', ldap.users.bob.password));
+    expect(again.operator.roles).toEqual([{ id: 2, name: 'operator' }]);
+  });
+
   it('refuses a directory operator an administrator disabled, even with the right password', async () => {
     await configure();
     ok(await login('alice', ldap.users.alice.password));

@@ -280,21 +280,30 @@ export function operatorHandlers(
 
     'roles.delete': (p, ctx) => {
       ctx.audit!.target = `role:${p.id}`;
+      const ended: number[] = [];
       db.transaction(() => {
         const role = kit.roles.byId(p.id);
         if (!role) throw notFound('role', p.id);
         if (role.builtin) throw rule('Built-in roles cannot be deleted', 'built-in');
         assertWithin(ctx, [role], 'Deleting this role');
-        if (role.operatorCount > 0)
-          throw rule(
-            `${role.operatorCount} operator(s) hold ${role.name}: give them other roles first`,
-            'in use',
-          );
         if (kit.directory.mapsRole(role.id))
           throw rule(`A directory group maps to ${role.name}: change the group mapping first`, 'in use');
+        const holders = kit.operators.withRole(role.id);
+        const local = holders.filter((o) => o.source === 'local');
+        if (local.length > 0)
+          throw rule(`${local.length} operator(s) hold ${role.name}: give them other roles first`, 'in use');
+        // Directory operators hold it only from their last login (no group maps to it any more):
+        // they lose it now rather than at their next login, and their sessions end.
+        for (const o of holders) kit.operators.removeRole(o.id, role.id);
+        ended.push(...holders.map((o) => o.id));
         if (!kit.roles.delete(p.id, p.version)) throw stale('role', p.version, role.version);
-        kit.record(ctx, { action: 'roles.delete', target: `role:${p.id}`, detail: { name: role.name } });
+        kit.record(ctx, {
+          action: 'roles.delete',
+          target: `role:${p.id}`,
+          detail: { name: role.name, directoryOperators: ended },
+        });
       })();
+      for (const id of ended) kit.sessions.endAllFor(id);
       return { deleted: true as const };
     },
   };

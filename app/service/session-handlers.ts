@@ -63,7 +63,8 @@ export function sessionHandlers(
   }
 
   function refuse(ctx: CallContext, username: string, outcome: string, reason: string): void {
-    guard.failed(username, ctx.address);
+    // A directory that cannot be reached says nothing about the password: it must not lock anyone out.
+    if (outcome !== 'DIRECTORY_UNAVAILABLE') guard.failed(username, ctx.address);
     kit.record(ctx, {
       action: 'session.login',
       actor: 'anonymous',

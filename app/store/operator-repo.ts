@@ -102,6 +102,22 @@ export class OperatorRepo {
     ).map((r) => r.role_id);
   }
 
+  /** The operators holding a role. */
+  withRole(roleId: number): OperatorRow[] {
+    return this.db
+      .prepare(
+        'SELECT operator.* FROM operator JOIN operator_role ON operator_role.operator_id = operator.id WHERE role_id = ?',
+      )
+      .all(roleId) as OperatorRow[];
+  }
+
+  /** Takes one role from an operator. */
+  removeRole(operatorId: number, roleId: number): void {
+    this.db
+      .prepare('DELETE FROM operator_role WHERE operator_id = ? AND role_id = ?')
+      .run(operatorId, roleId);
+  }
+
   /** Replaces the roles an operator holds. */
   setRoles(operatorId: number, roleIds: readonly number[]): void {
     this.db.prepare('DELETE FROM operator_role WHERE operator_id = ?').run(operatorId);
