@@ -27,3 +27,8 @@ export function parseIdList(text: string): number[] | undefined {
   const ids = parts.map(Number);
   return ids.every((n) => Number.isInteger(n) && n > 0) ? [...new Set(ids)] : undefined;
 }
+
+/** A count and its noun: "1 role", "3 roles", "2 entries". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}

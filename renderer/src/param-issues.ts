@@ -2,9 +2,12 @@ import type { ParamIssue } from '../../app/contract/errors.js';
 import { isRpcError } from './error-text.js';
 import { sentence } from './format.js';
 
+/** What to say beside each field of a form that has something wrong with it. */
+export type FieldErrors<K extends string> = Partial<Record<K, string>>;
+
 /** Errors to show beside the fields they concern, and what concerns none of them. */
 export interface PlacedIssues<K extends string> {
-  fields: Partial<Record<K, string>>;
+  fields: FieldErrors<K>;
   rest?: string;
 }
 
@@ -18,7 +21,7 @@ export function placeIssues<K extends string>(
   fields: readonly K[],
 ): PlacedIssues<K> | undefined {
   if (!isRpcError(err, 'INVALID_PARAMS')) return undefined;
-  const placed: Partial<Record<K, string>> = {};
+  const placed: FieldErrors<K> = {};
   const rest: string[] = [];
   const byLength = [...fields].sort((a, b) => b.length - a.length);
   for (const issue of (err.data.issues ?? []) as ParamIssue[]) {

@@ -6,6 +6,15 @@ export interface Latest {
   take(): number;
   /** Whether no read was started since this ticket (an older answer must not overwrite a newer one). */
   is(ticket: number): boolean;
+  /**
+   * Starts a read and shows its answer (or its failure) only if no newer read has started since;
+   * resolves to the answer either way, undefined when it failed.
+   */
+  read<T>(
+    start: () => Promise<T>,
+    show: (value: T) => void,
+    fail: (err: unknown) => void,
+  ): Promise<T | undefined>;
 }
 
 /**
@@ -14,11 +23,26 @@ export interface Latest {
  */
 export function useLatest(): Latest {
   const counter = useRef(0);
-  return useMemo(
-    () => ({
-      take: () => ++counter.current,
-      is: (ticket: number) => ticket === counter.current,
-    }),
-    [],
-  );
+  return useMemo(() => {
+    const take = () => ++counter.current;
+    const is = (ticket: number) => ticket === counter.current;
+    return {
+      take,
+      is,
+      // A promise chain rather than async/await, so that no state is set before the first answer arrives.
+      read: <T>(start: () => Promise<T>, show: (value: T) => void, fail: (err: unknown) => void) => {
+        const ticket = take();
+        return start().then(
+          (value) => {
+            if (is(ticket)) show(value);
+            return value;
+          },
+          (err: unknown) => {
+            if (is(ticket)) fail(err);
+            return undefined;
+          },
+        );
+      },
+    };
+  }, []);
 }

@@ -1,4 +1,6 @@
-import { useId, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
+import { Check } from './check.js';
+import { FieldError, Hint, useHintIds } from './hint.js';
 
 /** One choice of a {@link CheckboxGroup}. */
 export interface CheckboxOption<V> {
@@ -31,47 +33,26 @@ export function CheckboxGroup<V extends string | number>({
   /** Lays long lists out in columns. */
   columns?: boolean;
 }) {
-  const id = useId();
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const { hintId, errorId, describedBy } = useHintIds(hint, error);
   const toggle = (value: V, on: boolean) =>
     onChange(on ? [...selected.filter((v) => v !== value), value] : selected.filter((v) => v !== value));
   return (
-    <fieldset
-      className="field checks"
-      aria-describedby={describedBy || undefined}
-      aria-invalid={error ? true : undefined}
-    >
+    <fieldset className="field checks" aria-describedby={describedBy} aria-invalid={error ? true : undefined}>
       <legend>{legend}</legend>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
+      <Hint id={hintId}>{hint}</Hint>
       <div className={columns ? 'check-list columns' : 'check-list'}>
-        {options.map((o, i) => (
-          <div className="check" key={String(o.value)}>
-            <input
-              id={`${id}-${i}`}
-              type="checkbox"
-              checked={selected.includes(o.value)}
-              disabled={o.disabled}
-              onChange={(e) => toggle(o.value, e.target.checked)}
-              aria-describedby={o.hint ? `${id}-${i}-hint` : undefined}
-            />
-            <label htmlFor={`${id}-${i}`}>{o.label}</label>
-            {o.hint ? (
-              <p className="hint" id={`${id}-${i}-hint`}>
-                {o.hint}
-              </p>
-            ) : null}
-          </div>
+        {options.map((o) => (
+          <Check
+            key={String(o.value)}
+            label={o.label}
+            checked={selected.includes(o.value)}
+            onChange={(on) => toggle(o.value, on)}
+            hint={o.hint}
+            disabled={o.disabled}
+          />
         ))}
       </div>
-      {error ? (
-        <p className="field-error" role="alert" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={errorId}>{error}</FieldError>
     </fieldset>
   );
 }

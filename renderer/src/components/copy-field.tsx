@@ -1,11 +1,12 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
+import { Hint, useHintIds } from './hint.js';
 
 /**
  * A secret shown once (a generated temporary password): read-only, selected on focus so it can be
  * copied by hand, and a Copy button where the clipboard is available.
  */
 export function CopyField({ label, value, hint }: { label: string; value: string; hint?: string }) {
-  const id = useId();
+  const { id, hintId } = useHintIds(hint);
   const [copied, setCopied] = useState<string>();
   async function copy() {
     try {
@@ -18,11 +19,7 @@ export function CopyField({ label, value, hint }: { label: string; value: string
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
+      <Hint id={hintId}>{hint}</Hint>
       <div className="copy-row">
         <input
           id={id}
@@ -30,7 +27,7 @@ export function CopyField({ label, value, hint }: { label: string; value: string
           readOnly
           value={value}
           onFocus={(e) => e.target.select()}
-          aria-describedby={hint ? `${id}-hint` : undefined}
+          aria-describedby={hintId}
           spellCheck={false}
           autoComplete="off"
         />

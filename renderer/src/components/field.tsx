@@ -1,4 +1,5 @@
-import { useId, type HTMLInputTypeAttribute, type ReactNode } from 'react';
+import type { HTMLInputTypeAttribute, ReactNode } from 'react';
+import { FieldError, Hint, useHintIds } from './hint.js';
 
 /** What every labelled control shares: its label, an optional hint and its own error. */
 interface FrameProps {
@@ -28,32 +29,21 @@ function FieldFrame({
   markOptional = true,
   children,
 }: FrameProps & { children: (wiring: ControlWiring) => ReactNode }) {
-  const id = useId();
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  const { id, hintId, errorId, describedBy } = useHintIds(hint, error);
   return (
     <div className="field">
       <label htmlFor={id}>
         {label}
         {required || !markOptional ? null : <span className="optional"> (optional)</span>}
       </label>
-      {hint ? (
-        <p className="hint" id={hintId}>
-          {hint}
-        </p>
-      ) : null}
+      <Hint id={hintId}>{hint}</Hint>
       {children({
         id,
         'aria-required': required || undefined,
         'aria-invalid': error ? true : undefined,
         'aria-describedby': describedBy,
       })}
-      {error ? (
-        <p className="field-error" role="alert" id={errorId}>
-          {error}
-        </p>
-      ) : null}
+      <FieldError id={errorId}>{error}</FieldError>
     </div>
   );
 }
@@ -156,40 +146,5 @@ export function SelectField<V extends string>({
         </select>
       )}
     </FieldFrame>
-  );
-}
-
-/** One labelled checkbox, with an optional hint under it. */
-export function CheckboxField({
-  label,
-  checked,
-  onChange,
-  hint,
-  disabled,
-}: {
-  label: ReactNode;
-  checked: boolean;
-  onChange: (checked: boolean) => void;
-  hint?: string | undefined;
-  disabled?: boolean;
-}) {
-  const id = useId();
-  return (
-    <div className="check">
-      <input
-        id={id}
-        type="checkbox"
-        checked={checked}
-        disabled={disabled}
-        onChange={(e) => onChange(e.target.checked)}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-      />
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-    </div>
   );
 }

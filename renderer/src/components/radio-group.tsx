@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { Check } from './check.js';
 
 /** One exclusive choice under a legend (where a role applies, how groups are found). */
 export function RadioGroup<V extends string>({
@@ -18,23 +19,16 @@ export function RadioGroup<V extends string>({
       <legend>{legend}</legend>
       <div className="check-list">
         {options.map((o) => (
-          <div className="check" key={o.value}>
-            <input
-              id={`${id}-${o.value}`}
-              type="radio"
-              name={id}
-              value={o.value}
-              checked={value === o.value}
-              onChange={() => onChange(o.value)}
-              aria-describedby={o.hint ? `${id}-${o.value}-hint` : undefined}
-            />
-            <label htmlFor={`${id}-${o.value}`}>{o.label}</label>
-            {o.hint ? (
-              <p className="hint" id={`${id}-${o.value}-hint`}>
-                {o.hint}
-              </p>
-            ) : null}
-          </div>
+          <Check
+            key={o.value}
+            type="radio"
+            name={id}
+            value={o.value}
+            label={o.label}
+            checked={value === o.value}
+            onChange={() => onChange(o.value)}
+            hint={o.hint}
+          />
         ))}
       </div>
     </fieldset>

@@ -2,10 +2,12 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { AuditEntry, AuditVerification } from '../../../app/contract/methods/audit.js';
 import type { ParamsOf } from '../../../app/contract/index.js';
 import { ErrorAlert, Notice } from '../components/alert.js';
+import { DataTable } from '../components/data-table.js';
 import { Field, SelectField } from '../components/field.js';
-import { formatTime } from '../format.js';
+import { formatTime, plural } from '../format.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
+import { useDraft } from '../use-draft.js';
 import { useLatest } from '../use-latest.js';
 
 type Filter = ParamsOf<'audit.list'>;
@@ -62,14 +64,13 @@ function Verification({ result }: { result: AuditVerification }) {
 
 /** The operator audit log: filtered, newest first, paged back in time; and a check of its hash chain. */
 export function AuditScreen({ failure }: SectionProps) {
-  const [draft, setDraft] = useState<FilterDraft>({ actor: '', action: '', outcome: '', from: '', to: '' });
+  const [draft, , set] = useDraft<FilterDraft>({ actor: '', action: '', outcome: '', from: '', to: '' });
   const [filter, setFilter] = useState<Filter>({ limit: PAGE });
   const [entries, setEntries] = useState<AuditEntry[]>();
   const [nextBefore, setNextBefore] = useState<number>();
   const [verification, setVerification] = useState<AuditVerification>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<'list' | 'older' | 'verify'>();
-  const set = (key: keyof FilterDraft) => (value: string) => setDraft((d) => ({ ...d, [key]: value }));
 
   // Numbers every read: an answer to any but the latest (the first page, arriving after filters were
   // applied; an older page of the previous filter) is dropped rather than shown as the new result.
@@ -183,41 +184,28 @@ export function AuditScreen({ failure }: SectionProps) {
       {error ? <ErrorAlert>{error}</ErrorAlert> : null}
 
       {entries ? (
-        <div className="table-wrap">
-          <table>
-            <caption>
-              {entries.length === 0
-                ? 'No entries match these filters.'
-                : `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, newest first${nextBefore ? ' (older ones on request)' : ''}`}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Time</th>
-                <th scope="col">Actor</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Source</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e) => (
-                <tr key={e.seq} className={e.outcome === 'ok' ? undefined : 'failed'}>
-                  <td className="num">{e.seq}</td>
-                  <td>{formatTime(e.at)}</td>
-                  <td>{e.actor}</td>
-                  <td>
-                    <code>{e.action}</code>
-                  </td>
-                  <td>{e.target ?? '—'}</td>
-                  <td>{e.outcome === 'ok' ? 'OK' : <strong>{e.outcome}</strong>}</td>
-                  <td>{e.source}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={
+            entries.length === 0
+              ? 'No entries match these filters.'
+              : `${plural(entries.length, 'entry', 'entries')}, newest first${nextBefore ? ' (older ones on request)' : ''}`
+          }
+          columns={['#', 'Time', 'Actor', 'Action', 'Target', 'Outcome', 'Source']}
+        >
+          {entries.map((e) => (
+            <tr key={e.seq} className={e.outcome === 'ok' ? undefined : 'failed'}>
+              <td className="num">{e.seq}</td>
+              <td>{formatTime(e.at)}</td>
+              <td>{e.actor}</td>
+              <td>
+                <code>{e.action}</code>
+              </td>
+              <td>{e.target ?? '—'}</td>
+              <td>{e.outcome === 'ok' ? 'OK' : <strong>{e.outcome}</strong>}</td>
+              <td>{e.source}</td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {nextBefore ? (
         <button

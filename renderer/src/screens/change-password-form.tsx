@@ -1,12 +1,16 @@
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { ErrorAlert } from '../components/alert.js';
 import { Field } from '../components/field.js';
 import { isRpcError } from '../error-text.js';
 import { sentence } from '../format.js';
 import { call } from '../rpc/client.js';
+import { useDraft } from '../use-draft.js';
+import { useFormSend } from '../use-form-send.js';
 import type { Session } from './login-screen.js';
 
 type FieldName = 'current' | 'next' | 'confirm';
+
+const empty: Record<FieldName, string> = { current: '', next: '', confirm: '' };
 
 /**
  * Changes the operator's own password. The service ends every session of theirs and starts a fresh one
@@ -25,11 +29,8 @@ export function ChangePasswordForm({
   /** Words for a failed call (see SectionProps). */
   failure: (err: unknown) => string | undefined;
 }) {
-  const [values, setValues] = useState<Record<FieldName, string>>({ current: '', next: '', confirm: '' });
-  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const set = (name: FieldName) => (value: string) => setValues((v) => ({ ...v, [name]: value }));
+  const [values, setValues, set] = useDraft(empty);
+  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<FieldName>(failure);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -40,26 +41,30 @@ export function ChangePasswordForm({
     if (values.next === values.current)
       return setErrors({ next: 'The new password must differ from the current one.' });
     setErrors({});
-    setBusy(true);
-    try {
-      const { operator, expiresAt } = await call('session.changePassword', {
-        currentPassword: values.current,
-        newPassword: values.next,
-      });
-      setValues({ current: '', next: '', confirm: '' });
-      onChanged({ operator, expiresAt });
-    } catch (err) {
-      if (isRpcError(err, 'INVALID_CREDENTIALS')) {
-        setErrors({ current: 'That is not your current password. Type it again.' });
-        setValues((v) => ({ ...v, current: '' }));
-      } else if (isRpcError(err, 'WEAK_PASSWORD')) {
-        setErrors({ next: `${sentence(err.message)} Choose a longer or less common password.` });
-      } else {
-        setFormError(failure(err));
-      }
-    } finally {
-      setBusy(false);
-    }
+    await send(
+      async () => {
+        const { operator, expiresAt } = await call('session.changePassword', {
+          currentPassword: values.current,
+          newPassword: values.next,
+        });
+        setValues(empty);
+        onChanged({ operator, expiresAt });
+      },
+      {
+        explain: (err) => {
+          if (isRpcError(err, 'INVALID_CREDENTIALS')) {
+            setErrors({ current: 'That is not your current password. Type it again.' });
+            setValues((v) => ({ ...v, current: '' }));
+            return true;
+          }
+          if (isRpcError(err, 'WEAK_PASSWORD')) {
+            setErrors({ next: `${sentence(err.message)} Choose a longer or less common password.` });
+            return true;
+          }
+          return false;
+        },
+      },
+    );
   }
 
   return (

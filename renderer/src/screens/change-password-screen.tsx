@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { ErrorAlert } from '../components/alert.js';
 import { Screen } from '../components/screen.js';
+import { WhoBar } from '../components/who-bar.js';
 import { errorText, isRpcError } from '../error-text.js';
-import { call } from '../rpc/client.js';
 import { ChangePasswordForm } from './change-password-form.js';
 import type { Session } from './login-screen.js';
 
@@ -21,22 +21,6 @@ export function ChangePasswordScreen({
   onLoggedOut: (notice?: string) => void;
 }) {
   const [error, setError] = useState<string>();
-  const [leaving, setLeaving] = useState(false);
-
-  async function logout() {
-    setLeaving(true);
-    try {
-      await call('session.logout', {});
-      onLoggedOut('You have logged out.');
-    } catch (err) {
-      if (isRpcError(err, 'UNAUTHENTICATED')) {
-        onLoggedOut('You have logged out.');
-        return;
-      }
-      setError(errorText(err));
-      setLeaving(false);
-    }
-  }
 
   const failure = (err: unknown): string | undefined => {
     if (isRpcError(err, 'UNAUTHENTICATED')) {
@@ -50,16 +34,13 @@ export function ChangePasswordScreen({
     <Screen
       title="Change your password"
       actions={
-        <div className="who">
+        <WhoBar onLoggedOut={onLoggedOut} onError={setError}>
           {session ? (
             <span>
               Logged in as <strong>{session.operator.displayName}</strong> ({session.operator.username})
             </span>
           ) : null}
-          <button type="button" className="secondary" onClick={logout} disabled={leaving}>
-            Log out
-          </button>
-        </div>
+        </WhoBar>
       }
     >
       <p>

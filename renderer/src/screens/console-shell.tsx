@@ -3,6 +3,7 @@ import type { Permission } from '../../../app/contract/permissions.js';
 import { ErrorAlert } from '../components/alert.js';
 import { NavBar } from '../components/nav-bar.js';
 import { Screen } from '../components/screen.js';
+import { WhoBar } from '../components/who-bar.js';
 import { errorText, isRpcError } from '../error-text.js';
 import { useHashRoute } from '../hash-route.js';
 import { call, subscribe } from '../rpc/client.js';
@@ -32,7 +33,6 @@ export function ConsoleShell({
 }) {
   const [site, setSite] = useState<Site>();
   const [error, setError] = useState<string>();
-  const [leaving, setLeaving] = useState(false);
   const route = useHashRoute();
   const { operator } = session;
 
@@ -73,21 +73,6 @@ export function ConsoleShell({
     };
   }, [readsSite, failure]);
 
-  async function logout() {
-    setLeaving(true);
-    try {
-      await call('session.logout', {});
-      onLoggedOut('You have logged out.');
-    } catch (err) {
-      if (isRpcError(err, 'UNAUTHENTICATED')) {
-        onLoggedOut('You have logged out.');
-        return;
-      }
-      setError(errorText(err));
-      setLeaving(false);
-    }
-  }
-
   const visible = sections.filter((s) => !s.permission || can(s.permission));
   const section = visible.find((s) => s.id === route) ?? visible[0]!;
   const title =
@@ -105,14 +90,11 @@ export function ConsoleShell({
       wide={section.id !== 'home'}
       nav={<NavBar items={visible} current={section.id} />}
       actions={
-        <div className="who">
+        <WhoBar onLoggedOut={onLoggedOut} onError={setError}>
           <span>
             Logged in as <strong>{operator.displayName}</strong> ({operator.username}, {roleNames})
           </span>
-          <button type="button" className="secondary" onClick={logout} disabled={leaving}>
-            Log out
-          </button>
-        </div>
+        </WhoBar>
       }
     >
       {error ? <ErrorAlert>{error}</ErrorAlert> : null}

@@ -120,3 +120,18 @@ export const directoryFieldPaths = [
 
 /** One field path of the directory form. */
 export type DirectoryFieldPath = (typeof directoryFieldPaths)[number];
+
+/** The contract path of each text field of the draft, where the service's complaint about it comes from. */
+export const textFieldPaths = {
+  url: 'connection.url',
+  caCertificate: 'connection.caCertificate',
+  bindDn: 'connection.bindDn',
+  bindPassword: 'bindPassword',
+  timeoutSeconds: 'connection.timeoutSeconds',
+  userBase: 'operators.userBase',
+  userFilter: 'operators.userFilter',
+  displayNameAttribute: 'operators.displayNameAttribute',
+  memberOfAttribute: 'operators.groups.attribute',
+  groupBase: 'operators.groups.groupBase',
+  groupFilter: 'operators.groups.groupFilter',
+} as const satisfies Partial<Record<keyof DirectoryDraft, DirectoryFieldPath>>;

@@ -2,12 +2,14 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { DirectorySettings, DirectoryTestReport } from '../../../app/contract/methods/directory.js';
 import type { Role } from '../../../app/contract/methods/operators.js';
 import { ErrorAlert, Notice } from '../components/alert.js';
-import { CheckboxField, Field, TextAreaField } from '../components/field.js';
+import { Check } from '../components/check.js';
+import { DataTable } from '../components/data-table.js';
+import { Field, TextAreaField } from '../components/field.js';
 import { RadioGroup } from '../components/radio-group.js';
 import { RolePicker } from '../components/role-picker.js';
 import { directoryStageWords, isRpcError } from '../error-text.js';
 import { formatTime } from '../format.js';
-import { placeIssues } from '../param-issues.js';
+import { placeIssues, type FieldErrors } from '../param-issues.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
 import {
@@ -17,6 +19,7 @@ import {
   draftFromSettings,
   newMapping,
   operatorsOf,
+  textFieldPaths,
   type DirectoryDraft,
   type MappingRow,
 } from './directory-form.js';
@@ -34,31 +37,22 @@ function TestReport({ report }: { report: DirectoryTestReport }) {
           test again.
         </ErrorAlert>
       )}
-      <div className="table-wrap">
-        <table className="steps">
-          <caption>Connection test, step by step</caption>
-          <thead>
-            <tr>
-              <th scope="col">Step</th>
-              <th scope="col">Result</th>
-              <th scope="col">Time</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {report.steps.map((s, i) => (
-              <tr key={`${s.stage}-${i}`} className={s.ok ? undefined : 'failed'}>
-                <th scope="row">
-                  <code>{s.stage}</code> {directoryStageWords[s.stage]}
-                </th>
-                <td>{s.ok ? 'OK' : <strong>Failed</strong>}</td>
-                <td className="num">{Math.round(s.ms)} ms</td>
-                <td>{s.message}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        className="steps"
+        caption="Connection test, step by step"
+        columns={['Step', 'Result', 'Time', 'Details']}
+      >
+        {report.steps.map((s, i) => (
+          <tr key={`${s.stage}-${i}`} className={s.ok ? undefined : 'failed'}>
+            <th scope="row">
+              <code>{s.stage}</code> {directoryStageWords[s.stage]}
+            </th>
+            <td>{s.ok ? 'OK' : <strong>Failed</strong>}</td>
+            <td className="num">{Math.round(s.ms)} ms</td>
+            <td>{s.message}</td>
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
@@ -73,7 +67,7 @@ export function DirectoryScreen({ can, failure }: SectionProps) {
   const [draft, setDraft] = useState<DirectoryDraft>();
   const [roles, setRoles] = useState<Role[]>([]);
   const [probe, setProbe] = useState('');
-  const [errors, setErrors] = useState<Partial<Record<string, string>>>({});
+  const [errors, setErrors] = useState<FieldErrors<string>>({});
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const [report, setReport] = useState<DirectoryTestReport>();
@@ -104,6 +98,12 @@ export function DirectoryScreen({ can, failure }: SectionProps) {
     <K extends keyof DirectoryDraft>(key: K) =>
     (value: DirectoryDraft[K]) =>
       setDraft((d) => d && { ...d, [key]: value });
+  /** Binds a text field to the draft: its value, its setter, and the service's complaint about it. */
+  const bind = (key: keyof typeof textFieldPaths) => ({
+    value: draft[key],
+    onChange: set(key),
+    error: errors[textFieldPaths[key]],
+  });
   const setMapping = (key: number, change: Partial<MappingRow>) =>
     setDraft(
       (d) => d && { ...d, mappings: d.mappings.map((m) => (m.key === key ? { ...m, ...change } : m)) },
@@ -203,7 +203,7 @@ export function DirectoryScreen({ can, failure }: SectionProps) {
         {error ? <ErrorAlert>{error}</ErrorAlert> : null}
         {notice ? <Notice>{notice}</Notice> : null}
 
-        <CheckboxField
+        <Check
           label="Directory login enabled"
           checked={draft.enabled}
           onChange={set('enabled')}
@@ -213,14 +213,12 @@ export function DirectoryScreen({ can, failure }: SectionProps) {
         <h2>Connection</h2>
         <Field
           label="Server URL"
-          value={draft.url}
-          onChange={set('url')}
+          {...bind('url')}
           placeholder="ldaps://ldap.example.org"
           hint="ldaps://host[:port], or ldap://host[:port] with StartTLS."
-          error={errors['connection.url']}
           required
         />
-        <CheckboxField
+        <Check
           label="Use StartTLS"
           checked={draft.startTls}
           onChange={set('startTls')}
@@ -229,7 +227,7 @@ export function DirectoryScreen({ can, failure }: SectionProps) {
         {errors['connection.startTls'] ? (
           <p className="field-error">{errors['connection.startTls']}</p>
         ) : null}
-        <CheckboxField
+        <Check
           label="Allow an unencrypted connection"
           checked={draft.allowPlain}
           onChange={set('allowPlain')}
@@ -243,27 +241,22 @@ export function DirectoryScreen({ can, failure }: SectionProps) {
         ) : null}
         <TextAreaField
           label="CA certificate (PEM)"
-          value={draft.caCertificate}
-          onChange={set('caCertificate')}
+          {...bind('caCertificate')}
           rows={5}
           placeholder="-----BEGIN CERTIFICATE-----"
           hint="The certificate authority that signed the directory's certificate; the system's trusted ones if empty."
-          error={errors['connection.caCertificate']}
         />
         <Field
           label="Bind DN"
-          value={draft.bindDn}
-          onChange={set('bindDn')}
+          {...bind('bindDn')}
           placeholder="cn=lintel,ou=services,dc=example,dc=org"
           hint="The service account Lintel logs in as to look operators up."
-          error={errors['connection.bindDn']}
           required
         />
         <Field
           label="Bind password"
           type="password"
-          value={draft.bindPassword}
-          onChange={set('bindPassword')}
+          {...bind('bindPassword')}
           autoComplete="new-password"
           placeholder={stored.bindPasswordSet ? 'stored — leave empty to keep' : ''}
           hint={
@@ -271,42 +264,33 @@ export function DirectoryScreen({ can, failure }: SectionProps) {
               ? 'A password is stored; Lintel never shows it. Type one only to replace it.'
               : 'No password is stored yet.'
           }
-          error={errors.bindPassword}
         />
         <Field
           label="Timeout (seconds)"
           type="number"
-          value={draft.timeoutSeconds}
-          onChange={set('timeoutSeconds')}
+          {...bind('timeoutSeconds')}
           hint="1 to 60, for each step."
-          error={errors['connection.timeoutSeconds']}
           required
         />
 
         <h2>Operator accounts</h2>
         <Field
           label="User base"
-          value={draft.userBase}
-          onChange={set('userBase')}
+          {...bind('userBase')}
           placeholder="ou=people,dc=example,dc=org"
           hint="Where operator accounts live."
-          error={errors['operators.userBase']}
           required
         />
         <Field
           label="User filter"
-          value={draft.userFilter}
-          onChange={set('userFilter')}
+          {...bind('userFilter')}
           hint="Must find exactly one account; {username} is replaced by the typed username, escaped."
-          error={errors['operators.userFilter']}
           required
         />
         <Field
           label="Display name attribute"
-          value={draft.displayNameAttribute}
-          onChange={set('displayNameAttribute')}
+          {...bind('displayNameAttribute')}
           hint="Such as cn or displayName."
-          error={errors['operators.displayNameAttribute']}
           required
         />
 
@@ -326,29 +310,19 @@ export function DirectoryScreen({ can, failure }: SectionProps) {
         />
         <div className="indent">
           {draft.groupsKind === 'memberOf' ? (
-            <Field
-              label="Group attribute"
-              value={draft.memberOfAttribute}
-              onChange={set('memberOfAttribute')}
-              error={errors['operators.groups.attribute']}
-              required
-            />
+            <Field label="Group attribute" {...bind('memberOfAttribute')} required />
           ) : (
             <>
               <Field
                 label="Group base"
-                value={draft.groupBase}
-                onChange={set('groupBase')}
+                {...bind('groupBase')}
                 placeholder="ou=groups,dc=example,dc=org"
-                error={errors['operators.groups.groupBase']}
                 required
               />
               <Field
                 label="Group filter"
-                value={draft.groupFilter}
-                onChange={set('groupFilter')}
+                {...bind('groupFilter')}
                 hint="{dn} is replaced by the account's DN, escaped."
-                error={errors['operators.groups.groupFilter']}
                 required
               />
             </>

@@ -6,12 +6,15 @@ import { Panel } from '../components/panel.js';
 import { RolePicker } from '../components/role-picker.js';
 import { isRpcError } from '../error-text.js';
 import { sentence } from '../format.js';
-import { placeIssues } from '../param-issues.js';
+import type { FieldErrors } from '../param-issues.js';
 import { generatePassword } from '../password-generator.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
+import { useFormSend } from '../use-form-send.js';
 
-type FieldName = 'username' | 'displayName' | 'roleIds' | 'password';
+/** The form's fields by their contract paths, so that the service's complaints land beside them. */
+const fieldNames = ['username', 'displayName', 'roleIds', 'password'] as const;
+type FieldName = (typeof fieldNames)[number];
 
 /** Creates a local operator with a temporary password they must change at first login. */
 export function OperatorCreateForm({
@@ -29,44 +32,43 @@ export function OperatorCreateForm({
   const [displayName, setDisplayName] = useState('');
   const [roleIds, setRoleIds] = useState<number[]>([]);
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<FieldName>(failure);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setFormError(undefined);
-    const missing: Partial<Record<FieldName, string>> = {};
+    const missing: FieldErrors<FieldName> = {};
     if (!username.trim()) missing.username = 'Type a username.';
     if (roleIds.length === 0) missing.roleIds = 'Choose at least one role.';
     if (!password) missing.password = 'Type a temporary password, or generate one.';
     setErrors(missing);
     if (Object.keys(missing).length) return;
-    setBusy(true);
-    try {
-      const created = await call('operators.create', {
-        username,
-        ...(displayName.trim() ? { displayName } : {}),
-        roleIds,
-        password,
-      });
-      onCreated(created);
-    } catch (err) {
-      const placed = placeIssues(err, ['username', 'displayName', 'roleIds', 'password'] as const);
-      if (placed) {
-        setErrors(placed.fields);
-        setFormError(placed.rest);
-      } else if (isRpcError(err, 'WEAK_PASSWORD')) {
-        setErrors({ password: `${sentence(err.message)} Choose a longer one, or generate one.` });
-      } else if (isRpcError(err, 'CONFLICT')) {
-        // The only rule creating can break is a username already taken.
-        setErrors({ username: `${sentence(err.message)} Choose another username.` });
-      } else {
-        setFormError(failure(err));
-      }
-    } finally {
-      setBusy(false);
-    }
+    await send(
+      async () => {
+        const created = await call('operators.create', {
+          username,
+          ...(displayName.trim() ? { displayName } : {}),
+          roleIds,
+          password,
+        });
+        onCreated(created);
+      },
+      {
+        fields: fieldNames,
+        explain: (err) => {
+          if (isRpcError(err, 'WEAK_PASSWORD')) {
+            setErrors({ password: `${sentence(err.message)} Choose a longer one, or generate one.` });
+            return true;
+          }
+          if (isRpcError(err, 'CONFLICT')) {
+            // The only rule creating can break is a username already taken.
+            setErrors({ username: `${sentence(err.message)} Choose another username.` });
+            return true;
+          }
+          return false;
+        },
+      },
+    );
   }
 
   return (

@@ -1,17 +1,19 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Operator, Role } from '../../../app/contract/methods/operators.js';
 import { ErrorAlert, Notice } from '../components/alert.js';
+import { Check } from '../components/check.js';
 import { useConfirm } from '../components/confirm-dialog.js';
 import { CopyField } from '../components/copy-field.js';
-import { CheckboxField, Field } from '../components/field.js';
+import { Field } from '../components/field.js';
 import { Panel } from '../components/panel.js';
 import { RolePicker } from '../components/role-picker.js';
 import { SessionsTable, type SessionRow } from '../components/sessions-table.js';
 import { isRpcError } from '../error-text.js';
-import { formatTime } from '../format.js';
+import { formatTime, plural } from '../format.js';
 import { placeIssues } from '../param-issues.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
+import { useDraft } from '../use-draft.js';
 
 /** The editable part of an operator. */
 interface Draft {
@@ -51,7 +53,7 @@ export function OperatorPanel({
   onClose: () => void;
 }) {
   const [base, setBase] = useState(operator);
-  const [draft, setDraft] = useState<Draft>(() => draftOf(operator));
+  const [draft, setDraft, set] = useDraft<Draft>(() => draftOf(operator));
   const [errors, setErrors] = useState<{ displayName?: string; roleIds?: string }>({});
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
@@ -203,7 +205,7 @@ export function OperatorPanel({
         id: operator.id,
         ...(s === 'all' ? {} : { sessionId: s.id }),
       });
-      setNotice(revoked === 1 ? '1 session ended.' : `${revoked} sessions ended.`);
+      setNotice(`${plural(revoked, 'session')} ended.`);
       await loadSessions();
     });
   }
@@ -248,7 +250,7 @@ export function OperatorPanel({
         <Field
           label="Display name"
           value={draft.displayName}
-          onChange={(displayName) => setDraft((d) => ({ ...d, displayName }))}
+          onChange={set('displayName')}
           autoComplete="off"
           error={errors.displayName}
           required
@@ -256,7 +258,7 @@ export function OperatorPanel({
         <RolePicker
           roles={roles}
           selected={draft.roleIds}
-          onChange={(roleIds) => setDraft((d) => ({ ...d, roleIds }))}
+          onChange={set('roleIds')}
           can={can}
           error={errors.roleIds}
           hint={
@@ -265,10 +267,10 @@ export function OperatorPanel({
               : undefined
           }
         />
-        <CheckboxField
+        <Check
           label="Disabled"
           checked={draft.disabled}
-          onChange={(disabled) => setDraft((d) => ({ ...d, disabled }))}
+          onChange={set('disabled')}
           hint={self ? 'This is you: disabling yourself logs you out.' : 'A disabled operator cannot log in.'}
         />
         <button type="submit" disabled={busy}>

@@ -8,12 +8,16 @@ import { Panel } from '../components/panel.js';
 import { RadioGroup } from '../components/radio-group.js';
 import { isRpcError } from '../error-text.js';
 import { parseIdList, sentence } from '../format.js';
-import { placeIssues } from '../param-issues.js';
+import type { FieldErrors } from '../param-issues.js';
 import { permissionLabels, permissionList } from '../permission-labels.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
+import { useDraft } from '../use-draft.js';
+import { useFormSend } from '../use-form-send.js';
 
-type FieldName = 'name' | 'description' | 'permissions' | 'partition.zoneIds' | 'partition.doorIds';
+/** The form's fields by their contract paths, so that the service's complaints land beside them. */
+const fieldNames = ['name', 'description', 'permissions', 'partition.zoneIds', 'partition.doorIds'] as const;
+type FieldName = (typeof fieldNames)[number];
 
 /** The role as the form edits it: ids as typed, so a half-typed list is not lost. */
 interface Draft {
@@ -55,14 +59,8 @@ export function RoleForm({
   onClose: () => void;
 }) {
   const [base, setBase] = useState(role);
-  const [draft, setDraft] = useState(() => draftOf(role));
-  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
-  const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const set =
-    <K extends keyof Draft>(key: K) =>
-    (value: Draft[K]) =>
-      setDraft((d) => ({ ...d, [key]: value }));
+  const [draft, setDraft, set] = useDraft(() => draftOf(role));
+  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<FieldName>(failure);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -71,7 +69,7 @@ export function RoleForm({
     if (draft.scope === 'some') {
       const zoneIds = parseIdList(draft.zoneIds);
       const doorIds = parseIdList(draft.doorIds);
-      const bad: Partial<Record<FieldName, string>> = {};
+      const bad: FieldErrors<FieldName> = {};
       if (!zoneIds) bad['partition.zoneIds'] = 'Type zone numbers separated by commas, such as 3, 4.';
       if (!doorIds) bad['partition.doorIds'] = 'Type door numbers separated by commas, such as 12, 15.';
       if (zoneIds && doorIds && zoneIds.length + doorIds.length === 0)
@@ -82,49 +80,42 @@ export function RoleForm({
     } else {
       setErrors({});
     }
-    const fields = {
+    const values = {
       name: draft.name,
       description: draft.description,
       permissions: draft.permissions,
       partition,
     };
-    setBusy(true);
-    try {
-      const saved = base
-        ? await call('roles.update', { id: base.id, version: base.version, ...fields })
-        : await call('roles.create', fields);
-      onSaved(saved, !base);
-    } catch (err) {
-      if (base && isRpcError(err, 'CONFLICT') && typeof err.data.currentVersion === 'number') {
-        const fresh = (await reload())?.find((r) => r.id === base.id);
-        if (fresh) {
-          setBase(fresh);
-          setDraft(draftOf(fresh));
-        }
-        setFormError(
-          'Someone else changed this role while you were editing. The form now shows their version: ' +
-            'make your change again and save.',
-        );
-        return;
-      }
-      const placed = placeIssues(err, [
-        'name',
-        'description',
-        'permissions',
-        'partition.zoneIds',
-        'partition.doorIds',
-      ] as const);
-      if (placed) {
-        setErrors(placed.fields);
-        setFormError(placed.rest);
-      } else if (isRpcError(err, 'CONFLICT')) {
-        setErrors({ name: `${sentence(err.message)} Choose another name.` });
-      } else {
-        setFormError(failure(err));
-      }
-    } finally {
-      setBusy(false);
-    }
+    await send(
+      async () => {
+        const saved = base
+          ? await call('roles.update', { id: base.id, version: base.version, ...values })
+          : await call('roles.create', values);
+        onSaved(saved, !base);
+      },
+      {
+        fields: fieldNames,
+        explain: async (err) => {
+          if (base && isRpcError(err, 'CONFLICT') && typeof err.data.currentVersion === 'number') {
+            const fresh = (await reload())?.find((r) => r.id === base.id);
+            if (fresh) {
+              setBase(fresh);
+              setDraft(draftOf(fresh));
+            }
+            setFormError(
+              'Someone else changed this role while you were editing. The form now shows their version: ' +
+                'make your change again and save.',
+            );
+            return true;
+          }
+          if (isRpcError(err, 'CONFLICT')) {
+            setErrors({ name: `${sentence(err.message)} Choose another name.` });
+            return true;
+          }
+          return false;
+        },
+      },
+    );
   }
 
   const title = base ? `Edit role ${base.name}` : 'New role';

@@ -3,9 +3,12 @@ import type { Role } from '../../../app/contract/methods/operators.js';
 import type { Partition } from '../../../app/contract/permissions.js';
 import { ErrorAlert, Notice } from '../components/alert.js';
 import { useConfirm } from '../components/confirm-dialog.js';
+import { DataTable, RowButton } from '../components/data-table.js';
+import { plural } from '../format.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
 import { useLatest } from '../use-latest.js';
+import { useListPanel } from '../use-list-panel.js';
 import { RoleForm } from './role-form.js';
 
 /** Where a role applies, in words. */
@@ -18,35 +21,27 @@ export function partitionText(partition: Partition): string {
   return parts.length ? `Only ${parts.join('; ')}` : 'No zones or doors';
 }
 
-/** What opens beside the list: nothing, a new role, or one role's editor. */
-type Open = { kind: 'none' } | { kind: 'create' } | { kind: 'edit'; id: number };
-
 /** Roles: built-in ones read-only; custom ones created, edited and deleted with operators:admin. */
 export function RolesScreen({ can, failure }: SectionProps) {
   const admin = can('operators:admin');
   const [roles, setRoles] = useState<Role[]>();
-  const [open, setOpen] = useState<Open>({ kind: 'none' });
   const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [dialog, confirm] = useConfirm();
 
   const latest = useLatest();
 
-  // A promise chain rather than async/await, so that no state is set before the first answer arrives.
-  const load = useCallback((): Promise<Role[] | undefined> => {
-    const ticket = latest.take();
-    return call('roles.list', {}).then(
-      (list) => {
-        if (latest.is(ticket)) setRoles(list);
-        return list;
-      },
-      (err: unknown) => {
-        if (latest.is(ticket)) setError(failure(err));
-        return undefined;
-      },
-    );
-  }, [failure, latest]);
+  const load = useCallback(
+    () =>
+      latest.read(
+        () => call('roles.list', {}),
+        setRoles,
+        (err) => setError(failure(err)),
+      ),
+    [failure, latest],
+  );
+
+  const panel = useListPanel(load);
 
   useEffect(() => {
     void load();
@@ -67,11 +62,11 @@ export function RolesScreen({ can, failure }: SectionProps) {
     if (!yes) return;
     setBusy(true);
     setError(undefined);
-    setNotice(undefined);
+    panel.setNotice(undefined);
     try {
       await call('roles.delete', { id: role.id, version: role.version });
-      if (open.kind === 'edit' && open.id === role.id) setOpen({ kind: 'none' });
-      setNotice(`Role “${role.name}” deleted.`);
+      if (panel.openId === role.id) panel.close();
+      panel.setNotice(`Role “${role.name}” deleted.`);
     } catch (err) {
       setError(failure(err));
     } finally {
@@ -80,14 +75,14 @@ export function RolesScreen({ can, failure }: SectionProps) {
     }
   }
 
-  const editing = open.kind === 'edit' ? roles?.find((r) => r.id === open.id) : undefined;
+  const editing = roles?.find((r) => r.id === panel.openId);
 
   return (
     <>
       {dialog}
       <div className="toolbar">
         {admin ? (
-          <button type="button" onClick={() => setOpen({ kind: 'create' })}>
+          <button type="button" onClick={panel.create}>
             New role
           </button>
         ) : null}
@@ -97,102 +92,69 @@ export function RolesScreen({ can, failure }: SectionProps) {
         roles gets all their permissions.
       </p>
       {error ? <ErrorAlert>{error}</ErrorAlert> : null}
-      {notice ? <Notice>{notice}</Notice> : null}
+      {panel.notice ? <Notice>{panel.notice}</Notice> : null}
 
-      {open.kind === 'create' || editing ? (
+      {panel.creating || editing ? (
         <RoleForm
           key={editing?.id ?? 'new'}
           role={editing}
           can={can}
           failure={failure}
           reload={load}
-          onSaved={(r, created) => {
-            setOpen({ kind: 'none' });
-            setNotice(created ? `Role “${r.name}” created.` : `Role “${r.name}” saved.`);
-            void load();
-          }}
-          onClose={() => setOpen({ kind: 'none' })}
+          onSaved={(r, created) =>
+            panel.done(created ? `Role “${r.name}” created.` : `Role “${r.name}” saved.`)
+          }
+          onClose={panel.close}
         />
       ) : null}
 
       {roles ? (
-        <div className="table-wrap">
-          <table>
-            <caption>
-              {roles.length} role{roles.length === 1 ? '' : 's'}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">Applies to</th>
-                <th scope="col">Operators</th>
-                {admin ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {roles.map((r) => (
-                <tr key={r.id}>
-                  <th scope="row">
-                    {r.name}
-                    {r.description ? <span className="cell-hint">{r.description}</span> : null}
-                  </th>
-                  <td>{r.builtin ? 'Built-in' : 'Custom'}</td>
-                  <td>
-                    {r.permissions.length ? (
-                      <ul className="tags">
-                        {r.permissions.map((p) => (
-                          <li key={p}>
-                            <code>{p}</code>
-                          </li>
-                        ))}
-                      </ul>
-                    ) : (
-                      'None'
-                    )}
-                  </td>
-                  <td>{partitionText(r.partition)}</td>
-                  <td className="num">{r.operatorCount}</td>
-                  {admin ? (
-                    <td className="actions">
-                      {r.builtin ? (
-                        <span className="hint">Read-only</span>
-                      ) : (
-                        <>
-                          <button
-                            type="button"
-                            className="secondary small"
-                            aria-label={`Edit ${r.name}`}
-                            onClick={() => {
-                              setNotice(undefined);
-                              setOpen({ kind: 'edit', id: r.id });
-                            }}
-                          >
-                            Edit
-                          </button>
-                          <button
-                            type="button"
-                            className="danger small"
-                            aria-label={`Delete ${r.name}`}
-                            disabled={busy}
-                            onClick={() => remove(r)}
-                          >
-                            Delete
-                          </button>
-                        </>
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={plural(roles.length, 'role')}
+          columns={['Name', 'Kind', 'Permissions', 'Applies to', 'Operators']}
+          actions={admin}
+        >
+          {roles.map((r) => (
+            <tr key={r.id}>
+              <th scope="row">
+                {r.name}
+                {r.description ? <span className="cell-hint">{r.description}</span> : null}
+              </th>
+              <td>{r.builtin ? 'Built-in' : 'Custom'}</td>
+              <td>
+                {r.permissions.length ? (
+                  <ul className="tags">
+                    {r.permissions.map((p) => (
+                      <li key={p}>
+                        <code>{p}</code>
+                      </li>
+                    ))}
+                  </ul>
+                ) : (
+                  'None'
+                )}
+              </td>
+              <td>{partitionText(r.partition)}</td>
+              <td className="num">{r.operatorCount}</td>
+              {admin ? (
+                <td className="actions">
+                  {r.builtin ? (
+                    <span className="hint">Read-only</span>
+                  ) : (
+                    <>
+                      <RowButton of={r.name} onClick={() => panel.open(r.id)}>
+                        Edit
+                      </RowButton>
+                      <RowButton of={r.name} danger disabled={busy} onClick={() => remove(r)}>
+                        Delete
+                      </RowButton>
+                    </>
+                  )}
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
     </>
   );

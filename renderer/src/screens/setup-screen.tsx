@@ -4,11 +4,12 @@ import { ErrorAlert } from '../components/alert.js';
 import { Field } from '../components/field.js';
 import { Screen } from '../components/screen.js';
 import { errorText } from '../error-text.js';
+import type { FieldErrors } from '../param-issues.js';
 import { call } from '../rpc/client.js';
 import { RpcCallError } from '../rpc/rpc-call-error.js';
+import { useDraft } from '../use-draft.js';
 
 type FieldName = 'token' | 'siteName' | 'username' | 'displayName' | 'password' | 'confirm';
-type FieldErrors = Partial<Record<FieldName, string>>;
 
 const labels: Record<FieldName, string> = {
   token: 'Setup token',
@@ -20,7 +21,7 @@ const labels: Record<FieldName, string> = {
 };
 
 /** Puts a server error next to the field it is about; what belongs to no field goes above the form. */
-function placeError(err: unknown): { fields: FieldErrors; form?: string } {
+function placeError(err: unknown): { fields: FieldErrors<FieldName>; form?: string } {
   if (!(err instanceof RpcCallError)) return { fields: {}, form: errorText(err) };
   switch (err.name) {
     case 'SETUP_TOKEN_INVALID':
@@ -28,7 +29,7 @@ function placeError(err: unknown): { fields: FieldErrors; form?: string } {
     case 'WEAK_PASSWORD':
       return { fields: { password: err.message } };
     case 'INVALID_PARAMS': {
-      const fields: FieldErrors = {};
+      const fields: FieldErrors<FieldName> = {};
       const rest: string[] = [];
       for (const issue of (err.data.issues ?? []) as ParamIssue[]) {
         const name = issue.path.split('.')[0] as FieldName;
@@ -52,7 +53,7 @@ export function SetupScreen({
   onCreated: (username: string) => void;
   onAlreadyDone: () => void;
 }) {
-  const [values, setValues] = useState<Record<FieldName, string>>({
+  const [values, , set] = useDraft<Record<FieldName, string>>({
     token: '',
     siteName,
     username: '',
@@ -60,11 +61,9 @@ export function SetupScreen({
     password: '',
     confirm: '',
   });
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors<FieldName>>({});
   const [formError, setFormError] = useState<string>();
   const [busy, setBusy] = useState(false);
-
-  const set = (name: FieldName) => (value: string) => setValues((v) => ({ ...v, [name]: value }));
 
   async function submit(e: FormEvent) {
     e.preventDefault();
