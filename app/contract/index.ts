@@ -3,6 +3,7 @@ import { auditMethods } from './methods/audit.js';
 import { directoryMethods } from './methods/directory.js';
 import { operatorMethods } from './methods/operators.js';
 import { rpcMethods } from './methods/rpc.js';
+import { scheduleMethods } from './methods/schedules.js';
 import { sessionMethods } from './methods/session.js';
 import { setupMethods } from './methods/setup.js';
 import { siteMethods } from './methods/site.js';
@@ -16,6 +17,8 @@ export * from './schemas.js';
 export { SetupStatus } from './methods/setup.js';
 export { OperatorSource, OperatorSummary, RoleRef, SessionInfo, SessionListing } from './methods/session.js';
 export { Operator, Role } from './methods/operators.js';
+export { Calendar, TimePeriod } from './methods/schedules.js';
+export * from './schedule-schemas.js';
 export { AuditEntry, AuditVerification } from './methods/audit.js';
 export {
   DirectoryConnection,
@@ -39,6 +42,7 @@ export const contract = {
   ...operatorMethods,
   ...directoryMethods,
   ...auditMethods,
+  ...scheduleMethods,
 };
 
 /** Every method name. */

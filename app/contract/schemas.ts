@@ -45,3 +45,19 @@ export const Version = z.number().int().nonnegative();
 
 /** An empty params object (methods that take nothing still accept `{}` or no params at all). */
 export const NoParams = z.strictObject({});
+
+/** Paging and sorting for list methods: `sort` names one of the method's sortable fields. */
+export function listQuery<const S extends readonly [string, ...string[]]>(sortable: S) {
+  return z.strictObject({
+    search: z.string().trim().max(100).optional().describe('matches names, case-insensitively'),
+    sort: z.enum(sortable).default(sortable[0]),
+    order: z.enum(['asc', 'desc']).default('asc'),
+    limit: z.number().int().min(1).max(500).default(50),
+    offset: z.number().int().nonnegative().max(10_000_000).default(0),
+  });
+}
+
+/** A page of a list, with the total that matched. */
+export function page<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), total: z.number().int().nonnegative() });
+}

@@ -20,6 +20,7 @@ import type { ServiceKit } from './handler-kit.js';
 import { LoginGuard } from './login-guard.js';
 import { operatorHandlers } from './operator-handlers.js';
 import { operatorSummary } from './operator-view.js';
+import { scheduleHandlers } from './schedule-handlers.js';
 import { PasswordHasher, passwordProblem } from './passwords.js';
 import { FailureBackoff } from './rate-limiter.js';
 import { sessionHandlers, unlessBusy } from './session-handlers.js';
@@ -227,6 +228,7 @@ export class Service {
       ...sessionHandlers(this.kit, this.loginGuard),
       ...operatorHandlers(this.kit, this.loginGuard),
       ...directoryHandlers(this.kit),
+      ...scheduleHandlers(this.kit),
 
       'audit.list': (p) => {
         const entries = this.audit.list(p);

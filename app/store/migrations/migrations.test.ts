@@ -136,6 +136,28 @@ const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void 
       expect(audit.verify()).toMatchObject({ ok: true, entries: 3 });
     },
   },
+  5: {
+    before: (db) => {
+      new AuditRepo(db).append({ at: 'a', operatorId: null, actor: 'x', action: 'y', source: 'cli' });
+    },
+    after: (db) => {
+      expect(new AuditRepo(db).verify()).toMatchObject({ ok: true, entries: 1 });
+      expect(db.prepare('SELECT id, name FROM calendar').all()).toEqual([{ id: 1, name: 'Site calendar' }]);
+      expect(() => db.prepare("INSERT INTO calendar_day VALUES (1, '25/12/2026', 'holiday')").run()).toThrow(
+        /CHECK/,
+      );
+      expect(() => db.prepare("INSERT INTO calendar_day VALUES (1, '2026-12-25', 'party')").run()).toThrow(
+        /CHECK/,
+      );
+      expect(() =>
+        db
+          .prepare(
+            "INSERT INTO time_period (name, rules, created_at, updated_at) VALUES ('x', 'nope', 'a', 'a')",
+          )
+          .run(),
+      ).toThrow(/CHECK/);
+    },
+  },
 };
 
 describe('migrations', () => {
