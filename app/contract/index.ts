@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { auditMethods } from './methods/audit.js';
 import { directoryMethods } from './methods/directory.js';
+import { doorMethods } from './methods/doors.js';
+import { eventMethods } from './methods/events.js';
 import { operatorMethods } from './methods/operators.js';
 import { rpcMethods } from './methods/rpc.js';
 import { scheduleMethods } from './methods/schedules.js';
+import { userMethods } from './methods/users.js';
 import { sessionMethods } from './methods/session.js';
 import { setupMethods } from './methods/setup.js';
 import { siteMethods } from './methods/site.js';
@@ -43,6 +46,9 @@ export const contract = {
   ...directoryMethods,
   ...auditMethods,
   ...scheduleMethods,
+  ...doorMethods,
+  ...userMethods,
+  ...eventMethods,
 };
 
 /** Every method name. */

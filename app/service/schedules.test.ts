@@ -57,7 +57,7 @@ describe('time periods', () => {
       }),
     );
     expect(bad.code).toBe(ErrorCode.INVALID_PARAMS);
-    expect((bad.data as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
+    expect((bad.data as unknown as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
       'rules.mon.0.end',
       'rules.tue.1.start',
     ]);

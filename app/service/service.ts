@@ -21,6 +21,9 @@ import { LoginGuard } from './login-guard.js';
 import { operatorHandlers } from './operator-handlers.js';
 import { operatorSummary } from './operator-view.js';
 import { scheduleHandlers } from './schedule-handlers.js';
+import { doorHandlers } from './door-handlers.js';
+import { userHandlers } from './user-handlers.js';
+import { eventHandlers } from './event-handlers.js';
 import { PasswordHasher, passwordProblem } from './passwords.js';
 import { FailureBackoff } from './rate-limiter.js';
 import { sessionHandlers, unlessBusy } from './session-handlers.js';
@@ -229,6 +232,9 @@ export class Service {
       ...operatorHandlers(this.kit, this.loginGuard),
       ...directoryHandlers(this.kit),
       ...scheduleHandlers(this.kit),
+      ...doorHandlers(this.kit),
+      ...userHandlers(this.kit),
+      ...eventHandlers(this.kit),
 
       'audit.list': (p) => {
         const entries = this.audit.list(p);

@@ -158,6 +158,38 @@ const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void 
       ).toThrow(/CHECK/);
     },
   },
+  6: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO time_period (id, name, rules, created_at, updated_at) VALUES (1, 'p', '{}', 'a', 'a')",
+      ).run();
+    },
+    after: (db) => {
+      // Schedules written before the feed existed stay; changes from now on are numbered.
+      db.prepare("UPDATE time_period SET name = 'q' WHERE id = 1").run();
+      db.prepare(
+        "INSERT INTO door (id, name, kind, created_at, updated_at) VALUES (5, 'Main', 'online', 'a', 'a')",
+      ).run();
+      expect(db.prepare('SELECT entity, entity_id, op FROM change_log ORDER BY revision').all()).toEqual([
+        { entity: 'time_period', entity_id: 1, op: 'update' },
+        { entity: 'door', entity_id: 5, op: 'insert' },
+      ]);
+      expect(() =>
+        db
+          .prepare(
+            'INSERT INTO access_level_right (access_level_id, door_id, zone_id, period_id) VALUES (1, 5, 5, 1)',
+          )
+          .run(),
+      ).toThrow(/CHECK|FOREIGN/);
+      expect(() =>
+        db
+          .prepare(
+            "INSERT INTO door (name, kind, open_mode, created_at, updated_at) VALUES ('T', 'rf', 'timed-office', 'a', 'a')",
+          )
+          .run(),
+      ).toThrow(/CHECK/);
+    },
+  },
 };
 
 describe('migrations', () => {
