@@ -26,6 +26,8 @@ export function dayTypeOf(calendar: Calendar, local: LocalTime): DayType {
 /** Whether a time period allows a local moment (intervals are minute-aligned, ends exclusive). */
 export function periodAllows(rules: TimePeriodRules, calendar: Calendar, local: LocalTime): boolean {
   const minute = Math.floor(local.second / 60);
-  for (const i of rules[dayTypeOf(calendar, local)]) if (minute >= i.start && minute < i.end) return true;
+  // A day type left out of stored rules (written by an older version or by hand) allows nothing.
+  for (const i of rules[dayTypeOf(calendar, local)] ?? [])
+    if (minute >= i.start && minute < i.end) return true;
   return false;
 }

@@ -6,6 +6,7 @@ import { eventMethods } from './methods/events.js';
 import { operatorMethods } from './methods/operators.js';
 import { rpcMethods } from './methods/rpc.js';
 import { scheduleMethods } from './methods/schedules.js';
+import { syncMethods } from './methods/sync.js';
 import { userMethods } from './methods/users.js';
 import { sessionMethods } from './methods/session.js';
 import { setupMethods } from './methods/setup.js';
@@ -49,6 +50,7 @@ export const contract = {
   ...doorMethods,
   ...userMethods,
   ...eventMethods,
+  ...syncMethods,
 };
 
 /** Every method name. */

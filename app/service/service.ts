@@ -24,6 +24,7 @@ import { scheduleHandlers } from './schedule-handlers.js';
 import { doorHandlers } from './door-handlers.js';
 import { userHandlers } from './user-handlers.js';
 import { eventHandlers } from './event-handlers.js';
+import { syncHandlers } from './sync-handlers.js';
 import { PasswordHasher, passwordProblem } from './passwords.js';
 import { FailureBackoff } from './rate-limiter.js';
 import { sessionHandlers, unlessBusy } from './session-handlers.js';
@@ -235,6 +236,7 @@ export class Service {
       ...doorHandlers(this.kit),
       ...userHandlers(this.kit),
       ...eventHandlers(this.kit),
+      ...syncHandlers(this.kit),
 
       'audit.list': (p) => {
         const entries = this.audit.list(p);
