@@ -10,6 +10,15 @@ export interface BlacklistEntry {
   expiresAt: number;
 }
 
+const MAX_U32 = 0xffff_ffff;
+
+/** The newest sequence number among entries (a loop: a spread of 200,000 would overflow the stack). */
+function newestSeq(entries: readonly BlacklistEntry[], from: number): number {
+  let latest = from;
+  for (const e of entries) if (e.seq > latest) latest = e.seq;
+  return latest;
+}
+
 /** Entries a site's blacklist holds at least (Salto's limit). */
 export const BLACKLIST_CAPACITY = 65_535;
 
@@ -35,13 +44,24 @@ export class Blacklist {
     this.expiries = new Uint32Array(capacity);
     this.latest = 0;
     this.store(this.unique(entries));
-    this.latest = entries.reduce((m, e) => Math.max(m, e.seq), 0);
+    this.latest = newestSeq(entries, 0);
   }
 
-  /** One entry per credential (the latest expiry wins), refusing more than the capacity. */
+  /**
+   * One entry per credential (the latest expiry wins), refusing more than the capacity and ids a door
+   * cannot store. An expiry past what 32 bits hold (2106), or none at all (Infinity), is kept as "never":
+   * wrapping it would let compaction drop a credential that can still open doors.
+   */
   private unique(entries: Iterable<{ credentialId: number; expiresAt: number }>): Map<number, number> {
     const byId = new Map<number, number>();
-    for (const e of entries) byId.set(e.credentialId, Math.max(byId.get(e.credentialId) ?? 0, e.expiresAt));
+    for (const e of entries) {
+      if (!Number.isInteger(e.credentialId) || e.credentialId < 0 || e.credentialId > MAX_U32)
+        throw new RangeError(`credential id ${e.credentialId} does not fit a door's 32-bit id`);
+      if (Number.isNaN(e.expiresAt) || e.expiresAt < 0)
+        throw new RangeError(`expiry ${e.expiresAt} is not an instant`);
+      const expiry = Math.min(Math.floor(e.expiresAt), MAX_U32);
+      byId.set(e.credentialId, Math.max(byId.get(e.credentialId) ?? 0, expiry));
+    }
     if (byId.size > this.capacity)
       throw new RangeError(`the blacklist is full (${this.capacity} entries): it needs compacting`);
     return byId;
@@ -102,8 +122,9 @@ export class Blacklist {
       ...[...all].map(([credentialId, expiresAt]) => ({ credentialId, expiresAt })),
       ...fresh,
     ]);
+    const latest = newestSeq(fresh, this.latest);
     this.store(merged);
-    this.latest = Math.max(this.latest, ...fresh.map((e) => e.seq));
+    this.latest = latest;
     return this.size - before;
   }
 

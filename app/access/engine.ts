@@ -108,21 +108,24 @@ function covers(right: AccessRight, door: DoorPolicy): boolean {
   return right.kind === 'door' ? right.id === door.doorId : door.zoneIds.includes(right.id);
 }
 
-/** The factors the door wants at this moment. */
-export function requiredAuth(door: DoorPolicy, tables: DoorTables, local: LocalTime): AuthMode {
+/**
+ * The factor sets the door wants at this moment, every one of which must be satisfied: the scheduled
+ * mode inside its period, the default outside it. A scheduled period missing from the door's tables
+ * cannot say which applies, so both are asked for (fail closed).
+ */
+export function requiredAuth(door: DoorPolicy, tables: DoorTables, local: LocalTime): AuthMode[] {
   const s = door.auth.scheduled;
-  if (s) {
-    const rules = tables.periods.get(s.periodId);
-    // A period missing from the door's tables cannot say "not now": the scheduled mode applies.
-    if (!rules || periodAllows(rules, tables.calendar, local)) return s.mode;
-  }
-  return door.auth.mode;
+  if (!s) return [door.auth.mode];
+  const rules = tables.periods.get(s.periodId);
+  if (!rules) return [door.auth.mode, s.mode];
+  return [periodAllows(rules, tables.calendar, local) ? s.mode : door.auth.mode];
 }
 
-function factorProblem(mode: AuthMode, p: Presented): DenyReason | undefined {
-  const needsCard = mode !== 'pin+biometric';
-  const needsPin = mode === 'card+pin' || mode === 'pin+biometric';
-  const needsBio = mode === 'card+biometric' || mode === 'pin+biometric';
+/** The first factor missing or wrong for all of `modes` at once, in the order of the reasons. */
+function factorProblem(modes: readonly AuthMode[], p: Presented): DenyReason | undefined {
+  const needsCard = modes.some((m) => m !== 'pin+biometric');
+  const needsPin = modes.some((m) => m === 'card+pin' || m === 'pin+biometric');
+  const needsBio = modes.some((m) => m === 'card+biometric' || m === 'pin+biometric');
   if (needsCard && !p.card) return 'card-required';
   if (needsPin && p.pin === undefined) return 'pin-required';
   if (needsPin && p.pin !== 'match') return 'wrong-pin';
