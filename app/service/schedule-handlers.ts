@@ -86,6 +86,16 @@ export function scheduleHandlers(
         ctx.audit!.target = `time-period:${p.id}`;
         const before = repo.periodById(p.id);
         if (!before) throw notFound('time period', p.id);
+        const users = repo.periodUsers(p.id);
+        if (users.doors.length || users.accessLevels.length)
+          throw new RpcError(
+            'CONFLICT',
+            `${before.name} is used by ${[
+              ...users.doors.map((d) => `door ${d}`),
+              ...users.accessLevels.map((l) => `access level ${l}`),
+            ].join(', ')}: change those first`,
+            { reason: 'in use', ...users },
+          );
         if (!repo.deletePeriod(p.id, p.version)) throw stale('time period', p.version, before.version);
         kit.record(ctx, {
           action: 'timePeriods.delete',
@@ -147,6 +157,16 @@ export function scheduleHandlers(
           });
         const before = repo.calendarById(p.id);
         if (!before) throw notFound('calendar', p.id);
+        const doors = repo.calendarUsers(p.id);
+        if (doors.length)
+          throw new RpcError(
+            'CONFLICT',
+            `${before.name} is used by door ${doors.join(', ')}: change those first`,
+            {
+              reason: 'in use',
+              doors,
+            },
+          );
         if (!repo.deleteCalendar(p.id, p.version)) throw stale('calendar', p.version, before.version);
         kit.record(ctx, {
           action: 'calendars.delete',

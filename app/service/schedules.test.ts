@@ -94,6 +94,26 @@ describe('time periods', () => {
   });
 });
 
+describe('references', () => {
+  it('refuses to delete a time period or calendar that doors or access levels use, naming them', async () => {
+    const period = ok<TimePeriod>(await call('timePeriods.create', { name: 'Office', rules: office }));
+    const cal = ok<Calendar>(await call('calendars.create', { name: 'Canaries', days: [] }));
+    ok(
+      await call('doors.create', {
+        name: 'Lobby',
+        kind: 'online',
+        openMode: 'timed-office',
+        officePeriodId: period.id,
+        calendarId: cal.id,
+      }),
+    );
+    const p = failure(await call('timePeriods.delete', { id: period.id, version: period.version }));
+    expect(p).toMatchObject({ code: ErrorCode.CONFLICT, data: { reason: 'in use', doors: ['Lobby'] } });
+    const c = failure(await call('calendars.delete', { id: cal.id, version: cal.version }));
+    expect(c).toMatchObject({ code: ErrorCode.CONFLICT, data: { reason: 'in use', doors: ['Lobby'] } });
+  });
+});
+
 describe('calendars', () => {
   it('keeps the site calendar, creates others, replaces days and records what changed', async () => {
     const list = ok<{ items: Calendar[] }>(await call('calendars.list', {}));

@@ -138,6 +138,28 @@ export class ScheduleRepo {
     );
   }
 
+  /** What refers to a time period: door names and access-level names (a few of each, for the message). */
+  periodUsers(id: number): { doors: string[]; accessLevels: string[] } {
+    const doors = this.db
+      .prepare('SELECT name FROM door WHERE office_period_id = ? OR auth_period_id = ? ORDER BY name LIMIT 5')
+      .all(id, id) as { name: string }[];
+    const levels = this.db
+      .prepare(
+        'SELECT DISTINCT access_level.name FROM access_level JOIN access_level_right ON access_level_right.access_level_id = access_level.id WHERE period_id = ? ORDER BY 1 LIMIT 5',
+      )
+      .all(id) as { name: string }[];
+    return { doors: doors.map((d) => d.name), accessLevels: levels.map((l) => l.name) };
+  }
+
+  /** The doors using a calendar (a few, for the message). */
+  calendarUsers(id: number): string[] {
+    return (
+      this.db.prepare('SELECT name FROM door WHERE calendar_id = ? ORDER BY name LIMIT 5').all(id) as {
+        name: string;
+      }[]
+    ).map((d) => d.name);
+  }
+
   /** Deletes a time period still at `version`; false if stale or gone. */
   deletePeriod(id: number, version: number): boolean {
     return (

@@ -54,7 +54,10 @@ export const doorsSql = `
     zone_id         INTEGER REFERENCES zone(id) ON DELETE RESTRICT,
     period_id       INTEGER NOT NULL REFERENCES time_period(id) ON DELETE RESTRICT,
     CHECK ((door_id IS NULL) <> (zone_id IS NULL)),
-    UNIQUE (access_level_id, door_id, zone_id, period_id)
+    -- Two constraints, not one over both columns: NULLs are distinct in a UNIQUE constraint, so a
+    -- single (level, door, zone, period) key would let the same right in twice.
+    UNIQUE (access_level_id, door_id, period_id),
+    UNIQUE (access_level_id, zone_id, period_id)
   ) STRICT;
   CREATE INDEX access_level_right_door ON access_level_right(door_id);
   CREATE INDEX access_level_right_zone ON access_level_right(zone_id);
