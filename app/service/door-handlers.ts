@@ -1,3 +1,4 @@
+import { CredentialRepo } from '../store/credential-repo.js';
 import { doorFieldProblems, type doorMethods } from '../contract/methods/doors.js';
 import type { ParamIssue } from '../contract/errors.js';
 import type { Permission } from '../contract/permissions.js';
@@ -454,13 +455,21 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
             throw stale('access level', p.version, before.version);
           const was = new Set(before.rights.map(rightKey));
           const will = new Set((p.rights ?? before.rights).map(rightKey));
+          const rightsAdded = (p.rights ?? []).filter((r) => !was.has(rightKey(r)));
+          const rightsRemoved = before.rights.filter((r) => !will.has(rightKey(r)));
+          // Cards carry their holders' rights: new rights mean the cards must be rewritten.
+          const keysMarked =
+            rightsAdded.length || rightsRemoved.length
+              ? new CredentialRepo(db).markNeedsUpdateForLevel(p.id, kit.clock())
+              : 0;
           kit.record(ctx, {
             action: 'accessLevels.update',
             target: `access-level:${p.id}`,
             detail: {
               changes: changes(before, after, ['name', 'description']),
-              rightsAdded: (p.rights ?? []).filter((r) => !was.has(rightKey(r))),
-              rightsRemoved: before.rights.filter((r) => !will.has(rightKey(r))),
+              rightsAdded,
+              rightsRemoved,
+              keysMarked,
             },
           });
           return repo.levelById(p.id)!;

@@ -360,6 +360,7 @@ describe('access levels', () => {
       changes: {},
       rightsAdded: [],
       rightsRemoved: [{ zoneId: z.id, periodId: p }],
+      keysMarked: 0,
     });
 
     // A cardholder holds it (written directly: cardholders are another file's work).

@@ -270,7 +270,7 @@ describe('authorization matrix (generated from the contract)', () => {
   it('every method has a summary, schemas and an access rule', () => {
     for (const m of methods) {
       expect(contract[m].summary.length).toBeGreaterThan(10);
-      expect(m).toMatch(/^[a-z]+\.[a-zA-Z]+$/);
+      expect(m).toMatch(/^[a-z][a-zA-Z]*\.[a-z][a-zA-Z]*$/);
     }
   });
 });

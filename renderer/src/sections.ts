@@ -1,10 +1,17 @@
 import type { Section } from './section.js';
 import { AccountScreen } from './screens/account-screen.js';
+import { AccessLevelsScreen } from './screens/access-levels-screen.js';
 import { AuditScreen } from './screens/audit-screen.js';
+import { CalendarsScreen } from './screens/calendars-screen.js';
 import { DirectoryScreen } from './screens/directory-screen.js';
+import { DoorsScreen } from './screens/doors-screen.js';
+import { EventsScreen } from './screens/events-screen.js';
 import { HomeSection } from './screens/home-section.js';
 import { OperatorsScreen } from './screens/operators-screen.js';
 import { RolesScreen } from './screens/roles-screen.js';
+import { UsersScreen } from './screens/users-screen.js';
+import { TimePeriodsScreen } from './screens/time-periods-screen.js';
+import { ZonesScreen } from './screens/zones-screen.js';
 
 /**
  * The console's sections, in navigation order. A new feature adds its screen here with the
@@ -12,6 +19,19 @@ import { RolesScreen } from './screens/roles-screen.js';
  */
 export const sections: readonly Section[] = [
   { id: 'home', label: 'Home', Component: HomeSection },
+  { id: 'users', label: 'Users', permission: 'users:read', Component: UsersScreen },
+  { id: 'time-periods', label: 'Time periods', permission: 'doors:read', Component: TimePeriodsScreen },
+  { id: 'calendars', label: 'Calendars', permission: 'doors:read', Component: CalendarsScreen },
+  { id: 'zones', label: 'Zones', permission: 'doors:read', Component: ZonesScreen },
+  { id: 'doors', label: 'Doors', permission: 'doors:read', Component: DoorsScreen },
+  { id: 'access-levels', label: 'Access levels', permission: 'doors:read', Component: AccessLevelsScreen },
+  {
+    id: 'events',
+    label: 'Events',
+    title: 'Access events',
+    permission: 'doors:read',
+    Component: EventsScreen,
+  },
   { id: 'operators', label: 'Operators', permission: 'operators:read', Component: OperatorsScreen },
   { id: 'roles', label: 'Roles', permission: 'operators:read', Component: RolesScreen },
   {

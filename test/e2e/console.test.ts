@@ -23,6 +23,9 @@ const FRONTDESK = {
   password: 'front desk own passphrase',
 };
 
+/** The sections of cardholders and the access model, which the built-in operator role sees too. */
+const ACCESS_SECTIONS = ['Users', 'Time periods', 'Calendars', 'Zones', 'Doors', 'Access levels', 'Events'];
+
 /** One /rpc exchange the page made, as the browser received it. */
 interface RpcExchange {
   method: string;
@@ -275,6 +278,7 @@ describe('the console against lintel serve', () => {
     await logIn(pageA, 'Harbour Office (B)');
     expect(await navLinks(pageA)).toEqual([
       'Home',
+      ...ACCESS_SECTIONS,
       'Operators',
       'Roles',
       'Directory',
@@ -342,6 +346,142 @@ describe('the console against lintel serve', () => {
     await shot(pageA, 'directory.png');
   });
 
+  it('creates a time period with two intervals on Monday, refusing an overlapping third beside its field', async () => {
+    await open(pageA, 'Time periods');
+    await pageA.getByRole('button', { name: 'New time period' }).click();
+    const form = pageA.getByRole('form', { name: 'New time period' });
+    const interval = (n: number) => form.getByRole('group', { name: `Monday, interval ${n}` });
+    const typed = [
+      ['08:00', '12:00'],
+      ['13:00', '17:00'],
+      ['16:30', '18:00'],
+    ] as const;
+    for (const [i, [start, end]] of typed.entries()) {
+      await form.getByRole('button', { name: 'Add an interval on Monday' }).click();
+      await interval(i + 1)
+        .getByLabel('Start', { exact: true })
+        .fill(start);
+      await interval(i + 1)
+        .getByLabel('End', { exact: true })
+        .fill(end);
+    }
+    await form.getByRole('button', { name: 'Create time period' }).click();
+    await interval(3)
+      .getByRole('alert')
+      .filter({ hasText: 'Overlaps the Monday interval before it' })
+      .waitFor();
+    expect(await interval(3).getByLabel('Start', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await interval(2).getByLabel('Start', { exact: true }).getAttribute('aria-invalid')).toBeNull();
+    await shot(pageA, 'time-periods.png');
+
+    await interval(3).getByRole('button', { name: 'Remove Monday, interval 3' }).click();
+    // The service's own refusal lands beside the field it names too.
+    await form.getByRole('button', { name: 'Create time period' }).click();
+    const name = form.getByLabel('Name', { exact: true });
+    await form.getByRole('alert').filter({ hasText: 'Must not be empty' }).waitFor();
+    expect(await name.getAttribute('aria-invalid')).toBe('true');
+    await name.fill('Office hours');
+    await form.getByRole('button', { name: 'Create time period' }).click();
+    await pageA.getByRole('status').filter({ hasText: 'Time period “Office hours” created' }).waitFor();
+    const row = pageA.getByRole('row', { name: /Office hours/ });
+    await expect.poll(() => row.textContent()).toContain('Monday 08:00–12:00, 13:00–17:00');
+  });
+
+  it('adds a holiday to the site calendar, which cannot be deleted', async () => {
+    await open(pageA, 'Calendars');
+    const site = pageA.getByRole('row', { name: /^Site calendar/ });
+    expect(await site.getByRole('button', { name: 'Delete Site calendar' }).count()).toBe(0);
+    await site.getByRole('button', { name: 'Edit Site calendar' }).click();
+    const form = pageA.getByRole('form', { name: 'Edit calendar Site calendar' });
+    await form.getByRole('button', { name: 'Add a day' }).click();
+    const day = form.getByRole('group', { name: 'Special day 1' });
+    await day.getByLabel('Date', { exact: true }).fill('2027-01-01');
+    await day.getByLabel('Type', { exact: true }).selectOption('holiday');
+    await form.getByRole('button', { name: 'Save calendar' }).click();
+    await pageA.getByRole('status').filter({ hasText: 'Calendar “Site calendar” saved' }).waitFor();
+    await expect.poll(() => site.textContent()).toContain('2027-01-01 Holiday');
+    await shot(pageA, 'calendars.png');
+  });
+
+  it('creates a zone, a timed-office door in it and an access level granting the zone', async () => {
+    await open(pageA, 'Zones');
+    await pageA.getByRole('button', { name: 'New zone' }).click();
+    const zoneForm = pageA.getByRole('form', { name: 'New zone' });
+    await zoneForm.getByLabel('Name', { exact: true }).fill('Third floor');
+    await zoneForm.getByRole('button', { name: 'Create zone' }).click();
+    await pageA.getByRole('status').filter({ hasText: 'Zone “Third floor” created' }).waitFor();
+
+    await open(pageA, 'Doors');
+    await pageA.getByRole('button', { name: 'New door' }).click();
+    const doorForm = pageA.getByRole('form', { name: 'New door' });
+    await doorForm.getByLabel('Name', { exact: true }).fill('Main entrance');
+    await doorForm.getByLabel('Kind', { exact: true }).selectOption('offline');
+    await doorForm.getByLabel('Open mode', { exact: true }).selectOption('timed-office');
+    await doorForm.getByLabel('Office period', { exact: true }).selectOption({ label: 'Office hours' });
+    await doorForm.getByLabel('Authentication', { exact: true }).selectOption('card+pin');
+    await doorForm.getByRole('checkbox', { name: 'Third floor' }).check();
+    await doorForm.getByRole('button', { name: 'Create door' }).click();
+    await pageA.getByRole('status').filter({ hasText: 'Door “Main entrance” created' }).waitFor();
+    const door = pageA.getByRole('row', { name: /^Main entrance/ });
+    await expect.poll(() => door.textContent()).toContain('Third floor');
+    expect(await door.textContent()).toContain('Timed office');
+    expect(await door.textContent()).toContain('Card and PIN');
+    await shot(pageA, 'doors.png');
+
+    await open(pageA, 'Access levels');
+    await pageA.getByRole('button', { name: 'New access level' }).click();
+    const levelForm = pageA.getByRole('form', { name: 'New access level' });
+    await levelForm.getByLabel('Name', { exact: true }).fill('Office staff');
+    await levelForm.getByRole('button', { name: 'Add a right' }).click();
+    const right = levelForm.getByRole('group', { name: 'Right 1' });
+    await right.getByLabel('Zone or door', { exact: true }).selectOption({ label: 'Zone: Third floor' });
+    await right.getByLabel('Time period', { exact: true }).selectOption({ label: 'Office hours' });
+    await levelForm.getByRole('button', { name: 'Create access level' }).click();
+    await pageA.getByRole('status').filter({ hasText: 'Access level “Office staff” created' }).waitFor();
+    const level = pageA.getByRole('row', { name: /^Office staff/ });
+    await expect.poll(() => level.textContent()).toContain('Zone Third floor during Office hours');
+  });
+
+  it('creates a user with that level, finds them as you type, and issues and cancels a key', async () => {
+    await open(pageA, 'Users');
+    await pageA.getByRole('button', { name: 'New user' }).click();
+    const form = pageA.getByRole('form', { name: 'New user' });
+    await form.getByLabel('First name (optional)').fill('Ada');
+    await form.getByLabel('Last name', { exact: true }).fill('Lovelace');
+    await form.getByLabel('Identifier (optional)').fill('E-1001');
+    await form.getByLabel('Department (optional)').fill('Engineering');
+    await form.getByRole('checkbox', { name: 'Office staff' }).check();
+    await form.getByRole('button', { name: 'Create user' }).click();
+    await pageA.getByRole('status').filter({ hasText: 'User “Ada Lovelace” created' }).waitFor();
+
+    const rows = pageA.getByRole('table', { name: /user/ }).locator('tbody tr');
+    await pageA.getByRole('searchbox', { name: 'Search users' }).fill('nobody-like-this');
+    await expect.poll(() => rows.count()).toBe(0);
+    await pageA.getByRole('searchbox', { name: 'Search users' }).fill('lovel');
+    await expect.poll(() => rows.count()).toBe(1);
+
+    await pageA.getByRole('button', { name: 'Keys of Ada Lovelace' }).click();
+    const keys = pageA.getByRole('region', { name: 'Keys of Ada Lovelace' });
+    await keys.getByLabel('Card UID', { exact: true }).fill('04a2b3c4');
+    await keys.getByRole('button', { name: 'Issue key' }).click();
+    await keys.getByRole('status').filter({ hasText: 'Key 04A2B3C4 issued to Ada Lovelace' }).waitFor();
+    await keys.getByRole('button', { name: 'Cancel key 04A2B3C4' }).click();
+    await pageA.getByRole('dialog').getByRole('button', { name: 'Cancel key', exact: true }).click();
+    await keys.getByRole('status').filter({ hasText: 'Key 04A2B3C4 cancelled and blacklisted' }).waitFor();
+    const blacklist = pageA.getByRole('region', { name: 'Blacklist' });
+    await expect.poll(() => blacklist.textContent()).toMatch(/\b1 of [\d,]+ entries/);
+    await shot(pageA, 'users.png');
+  });
+
+  it('lists access events newest first, filtered by kind', async () => {
+    await open(pageA, 'Events', 'Access events');
+    await pageA.getByRole('table', { name: /newest first/ }).waitFor();
+    const listed = pageA.waitForResponse((r) => r.request().postData()?.includes('"access-denied"') ?? false);
+    await pageA.getByLabel('Kind', { exact: true }).selectOption('access-denied');
+    expect((await listed).status()).toBe(200);
+    await pageA.getByRole('table', { name: /newest first/ }).waitFor();
+  });
+
   it('makes the new operator change the temporary password, then shows only what their role allows', async () => {
     await pageA.getByRole('button', { name: 'Log out' }).click();
     await heading(pageA, 'Log in');
@@ -361,7 +501,8 @@ describe('the console against lintel serve', () => {
     await heading(pageA, 'Harbour Office (B)');
     await stream;
     await pageA.getByText(`Logged in as ${FRONTDESK.displayName}`).waitFor();
-    expect(await navLinks(pageA)).toEqual(['Home', 'My account']);
+    // The built-in operator role reads the access model and cardholders, but not operators or settings.
+    expect(await navLinks(pageA)).toEqual(['Home', ...ACCESS_SECTIONS, 'My account']);
     expect(await pageA.getByRole('button', { name: 'Save name' }).count()).toBe(0);
 
     await open(pageA, 'My account');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeyFileSource } from '../../app/keys/key-file.js';
 import { openSite } from '../../app/site/open-site.js';
+import { AuditRepo } from '../../app/store/audit-repo.js';
 import { LATEST_SCHEMA_VERSION } from '../../app/store/migrations/index.js';
 import { lintel } from '../helpers/lintel-process.js';
 import { fileHash, tempDir } from '../helpers/temp-site.js';
@@ -98,8 +99,15 @@ describe('lintel db', () => {
     expect(inside.stderr).toMatch(/inside the data folder/);
   });
 
-  it('refuses a corrupt, a truncated and an emptied database, and says so in verify', () => {
+  it('refuses a corrupt, a truncated and an emptied database, and says so in verify', async () => {
     const s = newSite();
+    // Rows at the end of the file, so the flipped byte below lands in a data page that only a full
+    // check reads (the schema pages are read at open and would fail there instead).
+    const site = await openSite({ dataDir: s.dataDir, source: new KeyFileSource(s.keyFile) });
+    const audit = new AuditRepo(site.db);
+    for (let i = 0; i < 300; i++)
+      audit.append({ at: 't', operatorId: null, actor: 'filler', action: 'x'.repeat(200), source: 'test' });
+    site.close();
     const db = path.join(s.dataDir, 'lintel.db');
     const whole = fs.readFileSync(db);
     const flipped = Buffer.from(whole);

@@ -4,6 +4,7 @@ import type { ParamsOf } from '../../../app/contract/index.js';
 import { ErrorAlert, Notice } from '../components/alert.js';
 import { DataTable } from '../components/data-table.js';
 import { Field, SelectField } from '../components/field.js';
+import { OlderButton } from '../components/older-button.js';
 import { formatTime, plural } from '../format.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
@@ -207,16 +208,13 @@ export function AuditScreen({ failure }: SectionProps) {
           ))}
         </DataTable>
       ) : null}
-      {nextBefore ? (
-        <button
-          type="button"
-          className="secondary"
-          onClick={() => read(filter, nextBefore)}
-          disabled={busy !== undefined}
-        >
-          {busy === 'older' ? 'Reading…' : 'Older entries'}
-        </button>
-      ) : null}
+      <OlderButton
+        more={nextBefore !== undefined}
+        busy={busy !== undefined}
+        reading={busy === 'older'}
+        label="Older entries"
+        onClick={() => read(filter, nextBefore)}
+      />
     </>
   );
 }

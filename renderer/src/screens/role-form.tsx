@@ -3,7 +3,8 @@ import type { Role } from '../../../app/contract/methods/operators.js';
 import type { Partition, Permission } from '../../../app/contract/permissions.js';
 import { ErrorAlert } from '../components/alert.js';
 import { CheckboxGroup } from '../components/checkbox-group.js';
-import { Field, TextAreaField } from '../components/field.js';
+import { Field } from '../components/field.js';
+import { NameFields } from '../components/name-fields.js';
 import { Panel } from '../components/panel.js';
 import { RadioGroup } from '../components/radio-group.js';
 import { isRpcError } from '../error-text.js';
@@ -123,21 +124,7 @@ export function RoleForm({
     <Panel title={title} onClose={onClose}>
       <form onSubmit={submit} noValidate aria-busy={busy} aria-label={title}>
         {formError ? <ErrorAlert>{formError}</ErrorAlert> : null}
-        <Field
-          label="Name"
-          value={draft.name}
-          onChange={set('name')}
-          autoComplete="off"
-          error={errors.name}
-          required
-        />
-        <TextAreaField
-          label="Description"
-          value={draft.description}
-          onChange={set('description')}
-          rows={2}
-          error={errors.description}
-        />
+        <NameFields draft={draft} set={set} errors={errors} />
         <CheckboxGroup
           legend="Permissions"
           columns

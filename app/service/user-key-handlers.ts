@@ -1,0 +1,143 @@
+import { BLACKLIST_CAPACITY, COMPACTION_MARGIN_SECONDS } from '../access/blacklist.js';
+import { RpcError, invalidParams } from '../rpc/rpc-error.js';
+import { CardholderRepo } from '../store/cardholder-repo.js';
+import { CredentialRepo, workingUntil } from '../store/credential-repo.js';
+import { notFound, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
+
+/** How far back the blacklist forecast looks. */
+const FORECAST_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/** Keys: issue, cancel (onto the blacklist), revalidate; and the blacklist's state and compaction. */
+export function userKeyHandlers(
+  kit: ServiceKit,
+): HandlerGroup<
+  'keys.list' | 'keys.issue' | 'keys.cancel' | 'keys.revalidate' | 'blacklist.status' | 'blacklist.compact'
+> {
+  const db = kit.site.db;
+  const users = new CardholderRepo(db);
+  const keys = new CredentialRepo(db);
+  const compactionCutoff = (now: Date) => new Date(now.getTime() - COMPACTION_MARGIN_SECONDS * 1000);
+
+  return {
+    'keys.list': (p) => keys.list(p, kit.clock()),
+
+    'keys.issue': (p, ctx) =>
+      db.transaction(() => {
+        const now = kit.clock();
+        ctx.audit!.target = `user:${p.userId}`;
+        if (!users.byId(p.userId, now)) throw notFound('user', p.userId);
+        const expiresAt = p.expiresAt === undefined ? null : new Date(p.expiresAt).toISOString();
+        if (expiresAt !== null && expiresAt <= now.toISOString())
+          throw invalidParams([{ path: 'expiresAt', message: 'must be in the future' }]);
+        const uid = p.uid.toUpperCase();
+        const holder = keys.liveByUid(uid, now);
+        if (holder !== undefined)
+          throw new RpcError('CONFLICT', `Card ${uid} is already key ${holder}: cancel that key first`, {
+            reason: 'uid in use',
+            keyId: holder,
+          });
+        const id = keys.issue(
+          { userId: p.userId, uid, expiresAt, revalidationHours: p.revalidationHours ?? null },
+          now,
+        );
+        kit.record(ctx, {
+          action: 'keys.issue',
+          target: `key:${id}`,
+          detail: { userId: p.userId, uid, expiresAt, revalidationHours: p.revalidationHours ?? null },
+        });
+        return keys.byId(id, now)!;
+      })(),
+
+    'keys.cancel': (p, ctx) =>
+      db.transaction(() => {
+        const now = kit.clock();
+        ctx.audit!.target = `key:${p.id}`;
+        const before = keys.byId(p.id, now);
+        if (!before) throw notFound('key', p.id);
+        if (before.version !== p.version) throw stale('key', p.version, before.version);
+        if (before.status === 'cancelled')
+          throw new RpcError('CONFLICT', `Key ${p.id} is already cancelled`, { reason: 'cancelled' });
+        // A key that stopped working longer ago than any lock clock can lag needs no entry: every door
+        // refuses it already (the same rule compaction applies).
+        const until = workingUntil(before);
+        const needsEntry = until > compactionCutoff(now);
+        if (needsEntry) {
+          const entries = keys.blacklistSize();
+          if (entries >= BLACKLIST_CAPACITY) {
+            const compactable = keys.expiredEntries(compactionCutoff(now));
+            throw new RpcError(
+              'CONFLICT',
+              `The blacklist is full (${entries} of ${BLACKLIST_CAPACITY} entries): run blacklist.compact` +
+                (compactable
+                  ? ` (it would free ${compactable}), then cancel again`
+                  : ', though no entry is old enough to go yet: keys with shorter expiry dates fill it more slowly'),
+              { reason: 'blacklist full', entries, capacity: BLACKLIST_CAPACITY, compactable },
+            );
+          }
+        }
+        if (!keys.cancel(p.id, p.version, now)) throw stale('key', p.version, before.version);
+        const seq = needsEntry ? keys.blacklist(p.id, until, now) : null;
+        kit.record(ctx, {
+          action: 'keys.cancel',
+          target: `key:${p.id}`,
+          detail: {
+            userId: before.userId,
+            uid: before.uid,
+            blacklistSeq: seq,
+            workingUntil: until.toISOString(),
+          },
+        });
+        return keys.byId(p.id, now)!;
+      })(),
+
+    'keys.revalidate': (p, ctx) =>
+      db.transaction(() => {
+        const now = kit.clock();
+        ctx.audit!.target = `key:${p.id}`;
+        const before = keys.byId(p.id, now);
+        if (!before) throw notFound('key', p.id);
+        if (before.status === 'cancelled' || before.status === 'expired')
+          throw new RpcError('CONFLICT', `Key ${p.id} is ${before.status}: issue a new one`, {
+            reason: before.status,
+          });
+        keys.revalidate(p.id, now);
+        kit.record(ctx, {
+          action: 'keys.revalidate',
+          target: `key:${p.id}`,
+          detail: { from: before.status, revalidatedAt: now.toISOString() },
+        });
+        return keys.byId(p.id, now)!;
+      })(),
+
+    'blacklist.status': () => {
+      const now = kit.clock();
+      const entries = keys.blacklistSize();
+      const perDay = keys.cancelledSince(new Date(now.getTime() - FORECAST_DAYS * DAY_MS)) / FORECAST_DAYS;
+      return {
+        entries,
+        capacity: BLACKLIST_CAPACITY,
+        latestSeq: keys.latestSeq(),
+        compactable: keys.expiredEntries(compactionCutoff(now)),
+        forecast: {
+          perDay,
+          fullInDays: perDay > 0 ? Math.max(0, Math.floor((BLACKLIST_CAPACITY - entries) / perDay)) : null,
+        },
+      };
+    },
+
+    'blacklist.compact': (_p, ctx) =>
+      db.transaction(() => {
+        const now = kit.clock();
+        ctx.audit!.target = 'blacklist';
+        const removed = keys.removeExpiredEntries(compactionCutoff(now));
+        const entries = keys.blacklistSize();
+        kit.record(ctx, {
+          action: 'blacklist.compact',
+          target: 'blacklist',
+          detail: { removed, entries, cutoff: compactionCutoff(now).toISOString() },
+        });
+        return { removed, entries };
+      })(),
+  };
+}
