@@ -14,7 +14,7 @@ import {
 } from '../store/door-repo.js';
 import { sqliteCode } from '../store/errors.js';
 import type { Scope } from './grants.js';
-import { notFound, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
+import { stale, type HandlerGroup, type ServiceKit, existing } from './handler-kit.js';
 
 /** A reference to check: where in the params it was given, what it names. */
 interface Ref {
@@ -228,11 +228,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
   return {
     'zones.list': (p) => repo.listZones(p),
 
-    'zones.get': (p) => {
-      const found = repo.zoneById(p.id);
-      if (!found) throw notFound('zone', p.id);
-      return found;
-    },
+    'zones.get': (p) => existing(repo.zoneById(p.id), 'zone', p.id),
 
     'zones.create': (p, ctx) =>
       storeRules('zone', 'write', () =>
@@ -259,8 +255,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
       storeRules('zone', 'write', () =>
         db.transaction(() => {
           ctx.audit!.target = `zone:${p.id}`;
-          const before = repo.zoneById(p.id);
-          if (!before) throw notFound('zone', p.id);
+          const before = existing(repo.zoneById(p.id), 'zone', p.id);
           assertZoneWithin(ctx, before);
           if (before.version !== p.version) throw stale('zone', p.version, before.version);
           const after = { name: p.name ?? before.name, description: p.description ?? before.description };
@@ -280,8 +275,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
       storeRules('zone', 'delete', () =>
         db.transaction(() => {
           ctx.audit!.target = `zone:${p.id}`;
-          const before = repo.zoneById(p.id);
-          if (!before) throw notFound('zone', p.id);
+          const before = existing(repo.zoneById(p.id), 'zone', p.id);
           assertZoneWithin(ctx, before);
           if (before.version !== p.version) throw stale('zone', p.version, before.version);
           const levels = repo.levelsReferring({ zoneId: p.id });
@@ -300,11 +294,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
 
     'doors.list': (p) => repo.listDoors(p),
 
-    'doors.get': (p) => {
-      const found = repo.doorById(p.id);
-      if (!found) throw notFound('door', p.id);
-      return found;
-    },
+    'doors.get': (p) => existing(repo.doorById(p.id), 'door', p.id),
 
     'doors.create': (p, ctx) =>
       storeRules('door', 'write', () =>
@@ -324,8 +314,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
       storeRules('door', 'write', () =>
         db.transaction(() => {
           ctx.audit!.target = `door:${p.id}`;
-          const before = repo.doorById(p.id);
-          if (!before) throw notFound('door', p.id);
+          const before = existing(repo.doorById(p.id), 'door', p.id);
           assertDoorWithin(ctx, 'doors:write', before, undefined);
           if (before.version !== p.version) throw stale('door', p.version, before.version);
           const openMode = p.openMode ?? before.openMode;
@@ -361,8 +350,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
       storeRules('door', 'delete', () =>
         db.transaction(() => {
           ctx.audit!.target = `door:${p.id}`;
-          const before = repo.doorById(p.id);
-          if (!before) throw notFound('door', p.id);
+          const before = existing(repo.doorById(p.id), 'door', p.id);
           assertDoorWithin(ctx, 'doors:write', before, undefined);
           if (before.version !== p.version) throw stale('door', p.version, before.version);
           const levels = repo.levelsReferring({ doorId: p.id });
@@ -382,8 +370,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
       storeRules('door', 'write', () =>
         db.transaction(() => {
           ctx.audit!.target = `door:${p.id}`;
-          const before = repo.doorById(p.id);
-          if (!before) throw notFound('door', p.id);
+          const before = existing(repo.doorById(p.id), 'door', p.id);
           assertDoorWithin(ctx, 'doors:command', before, undefined);
           if (p.officePeriodId !== undefined)
             assertRefs(repo, [{ path: 'officePeriodId', table: 'time_period', id: p.officePeriodId }]);
@@ -410,11 +397,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
 
     'accessLevels.list': (p) => repo.listLevels(p),
 
-    'accessLevels.get': (p) => {
-      const found = repo.levelById(p.id);
-      if (!found) throw notFound('access level', p.id);
-      return found;
-    },
+    'accessLevels.get': (p) => existing(repo.levelById(p.id), 'access level', p.id),
 
     'accessLevels.create': (p, ctx) =>
       storeRules('access level', 'write', () =>
@@ -437,8 +420,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
       storeRules('access level', 'write', () =>
         db.transaction(() => {
           ctx.audit!.target = `access-level:${p.id}`;
-          const before = repo.levelById(p.id);
-          if (!before) throw notFound('access level', p.id);
+          const before = existing(repo.levelById(p.id), 'access level', p.id);
           assertRightsWithin(ctx, `Access level ${before.name}`, before.rights);
           if (before.version !== p.version) throw stale('access level', p.version, before.version);
           const after = {
@@ -480,8 +462,7 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
       storeRules('access level', 'delete', () =>
         db.transaction(() => {
           ctx.audit!.target = `access-level:${p.id}`;
-          const before = repo.levelById(p.id);
-          if (!before) throw notFound('access level', p.id);
+          const before = existing(repo.levelById(p.id), 'access level', p.id);
           assertRightsWithin(ctx, `Access level ${before.name}`, before.rights);
           if (before.version !== p.version) throw stale('access level', p.version, before.version);
           if (before.cardholderCount > 0)

@@ -48,3 +48,9 @@ export function stale(what: string, sent: number, current: number | undefined): 
 export function notFound(what: string, id: number | string): RpcError {
   return new RpcError('NOT_FOUND', `No ${what} ${id}: reload the list`);
 }
+
+/** The value, or NOT_FOUND when there is none. */
+export function existing<T>(value: T | undefined, what: string, id: number | string): T {
+  if (value === undefined) throw notFound(what, id);
+  return value;
+}

@@ -5,7 +5,7 @@ import { RpcError } from '../rpc/rpc-error.js';
 import type { OperatorRow } from '../store/operator-repo.js';
 import type { RoleRecord } from '../store/role-repo.js';
 import { Grants, type RoleGrant } from './grants.js';
-import { notFound, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
+import { notFound, stale, type HandlerGroup, type ServiceKit, existing } from './handler-kit.js';
 import type { LoginGuard } from './login-guard.js';
 import { operatorView } from './operator-view.js';
 import { passwordProblem } from './passwords.js';
@@ -251,8 +251,7 @@ export function operatorHandlers(
     'roles.update': (p, ctx) => {
       ctx.audit!.target = `role:${p.id}`;
       return db.transaction(() => {
-        const before = kit.roles.byId(p.id);
-        if (!before) throw notFound('role', p.id);
+        const before = existing(kit.roles.byId(p.id), 'role', p.id);
         if (before.builtin) throw rule('Built-in roles cannot be changed: create a custom role', 'built-in');
         const after = {
           name: p.name ?? before.name,
@@ -282,8 +281,7 @@ export function operatorHandlers(
       ctx.audit!.target = `role:${p.id}`;
       const ended: number[] = [];
       db.transaction(() => {
-        const role = kit.roles.byId(p.id);
-        if (!role) throw notFound('role', p.id);
+        const role = existing(kit.roles.byId(p.id), 'role', p.id);
         if (role.builtin) throw rule('Built-in roles cannot be deleted', 'built-in');
         assertWithin(ctx, [role], 'Deleting this role');
         if (kit.directory.mapsRole(role.id))

@@ -1,7 +1,7 @@
 import { MAX_TIME_PERIODS } from '../contract/schedule-schemas.js';
 import { RpcError } from '../rpc/rpc-error.js';
 import { ScheduleRepo } from '../store/schedule-repo.js';
-import { notFound, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
+import { stale, type HandlerGroup, type ServiceKit, existing } from './handler-kit.js';
 
 /** The calendar every site has; doors use it unless given another. */
 const SITE_CALENDAR_ID = 1;
@@ -30,11 +30,7 @@ export function scheduleHandlers(
   return {
     'timePeriods.list': (p) => repo.listPeriods(p),
 
-    'timePeriods.get': (p) => {
-      const found = repo.periodById(p.id);
-      if (!found) throw notFound('time period', p.id);
-      return found;
-    },
+    'timePeriods.get': (p) => existing(repo.periodById(p.id), 'time period', p.id),
 
     'timePeriods.create': (p, ctx) =>
       db.transaction(() => {
@@ -60,8 +56,7 @@ export function scheduleHandlers(
     'timePeriods.update': (p, ctx) =>
       db.transaction(() => {
         ctx.audit!.target = `time-period:${p.id}`;
-        const before = repo.periodById(p.id);
-        if (!before) throw notFound('time period', p.id);
+        const before = existing(repo.periodById(p.id), 'time period', p.id);
         const after = {
           name: p.name ?? before.name,
           description: p.description ?? before.description,
@@ -84,8 +79,7 @@ export function scheduleHandlers(
     'timePeriods.delete': (p, ctx) => {
       db.transaction(() => {
         ctx.audit!.target = `time-period:${p.id}`;
-        const before = repo.periodById(p.id);
-        if (!before) throw notFound('time period', p.id);
+        const before = existing(repo.periodById(p.id), 'time period', p.id);
         const users = repo.periodUsers(p.id);
         if (users.doors.length || users.accessLevels.length)
           throw new RpcError(
@@ -124,8 +118,7 @@ export function scheduleHandlers(
     'calendars.update': (p, ctx) =>
       db.transaction(() => {
         ctx.audit!.target = `calendar:${p.id}`;
-        const before = repo.calendarById(p.id);
-        if (!before) throw notFound('calendar', p.id);
+        const before = existing(repo.calendarById(p.id), 'calendar', p.id);
         const name = p.name ?? before.name;
         if (repo.nameTaken('calendar', name, p.id)) throw nameTaken('calendar', name);
         if (!repo.updateCalendar(p.id, p.version, { name, days: p.days }, kit.clock()))
@@ -155,8 +148,7 @@ export function scheduleHandlers(
           throw new RpcError('CONFLICT', 'The site calendar cannot be deleted: empty it instead', {
             reason: 'site calendar',
           });
-        const before = repo.calendarById(p.id);
-        if (!before) throw notFound('calendar', p.id);
+        const before = existing(repo.calendarById(p.id), 'calendar', p.id);
         const doors = repo.calendarUsers(p.id);
         if (doors.length)
           throw new RpcError(

@@ -1,5 +1,6 @@
-import type { AccessRight, AuthMode, CredentialData, DoorPolicy, OpenMode } from '../access/engine.js';
+import type { AccessRight, CredentialData, DoorPolicy } from '../access/engine.js';
 import type { SpecialDayType, TimePeriodRules } from '../contract/schedule-schemas.js';
+import { DoorRepo } from './door-repo.js';
 import type { Db } from './sqlite.js';
 
 /**
@@ -26,18 +27,6 @@ export interface CardData extends CredentialData {
   uid: string;
 }
 
-interface DoorRow {
-  id: number;
-  open_mode: OpenMode;
-  office_period_id: number | null;
-  auth_mode: AuthMode;
-  auth_scheduled_mode: AuthMode | null;
-  auth_period_id: number | null;
-  calendar_id: number;
-  open_seconds: number;
-  extended_open_seconds: number;
-}
-
 const epoch = (iso: string | null): number | null =>
   iso === null ? null : Math.floor(Date.parse(iso) / 1000);
 
@@ -49,26 +38,16 @@ export function currentRevision(db: Db): number {
 /** A door's tables, or undefined when there is no such door. Read in one transaction: one consistent revision. */
 export function compileDoor(db: Db, doorId: number): DoorTablesData | undefined {
   return db.transaction(() => {
-    const row = db.prepare('SELECT * FROM door WHERE id = ?').get(doorId) as DoorRow | undefined;
-    if (!row) return undefined;
-    const zoneIds = (
-      db.prepare('SELECT zone_id FROM door_zone WHERE door_id = ? ORDER BY zone_id').all(doorId) as {
-        zone_id: number;
-      }[]
-    ).map((r) => r.zone_id);
+    const record = new DoorRepo(db).doorById(doorId);
+    if (!record) return undefined;
     const door: DoorPolicy = {
       doorId,
-      zoneIds,
-      openMode: row.open_mode,
-      ...(row.office_period_id !== null ? { officePeriodId: row.office_period_id } : {}),
-      auth: {
-        mode: row.auth_mode,
-        ...(row.auth_scheduled_mode !== null && row.auth_period_id !== null
-          ? { scheduled: { periodId: row.auth_period_id, mode: row.auth_scheduled_mode } }
-          : {}),
-      },
-      openSeconds: row.open_seconds,
-      extendedOpenSeconds: row.extended_open_seconds,
+      zoneIds: record.zoneIds,
+      openMode: record.openMode,
+      ...(record.officePeriodId !== undefined ? { officePeriodId: record.officePeriodId } : {}),
+      auth: record.auth,
+      openSeconds: record.openSeconds,
+      extendedOpenSeconds: record.extendedOpenSeconds,
     };
     const periods = db
       .prepare(
@@ -78,19 +57,23 @@ export function compileDoor(db: Db, doorId: number): DoorTablesData | undefined 
            UNION SELECT @office UNION SELECT @auth)
          ORDER BY id`,
       )
-      .all({ door: doorId, office: row.office_period_id, auth: row.auth_period_id }) as {
+      .all({
+        door: doorId,
+        office: record.officePeriodId ?? null,
+        auth: record.auth.scheduled?.periodId ?? null,
+      }) as {
       id: number;
       rules: string;
     }[];
     const days = db
       .prepare('SELECT date, type FROM calendar_day WHERE calendar_id = ? ORDER BY date')
-      .all(row.calendar_id) as { date: string; type: SpecialDayType }[];
+      .all(record.calendarId) as { date: string; type: SpecialDayType }[];
     const seq = (db.prepare('SELECT coalesce(max(seq), 0) AS s FROM blacklist').get() as { s: number }).s;
     return {
       revision: currentRevision(db),
       door,
       periods: periods.map((p) => ({ id: p.id, rules: JSON.parse(p.rules) as TimePeriodRules })),
-      calendar: { id: row.calendar_id, days },
+      calendar: { id: record.calendarId, days },
       blacklistSeq: seq,
     };
   })();
