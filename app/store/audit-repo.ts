@@ -1,5 +1,6 @@
 import { AUDIT_GENESIS, auditEntryHash, type ChainedAuditRow } from './audit-chain.js';
 import type { Db } from './sqlite.js';
+import { likePrefix } from './like.js';
 
 /** One entry of the operator audit log, as written. */
 export interface AuditEntry {
@@ -50,10 +51,6 @@ export interface AuditChainCheck {
 }
 
 type Row = ChainedAuditRow & { hash: Buffer | null };
-
-function likePrefix(s: string): string {
-  return `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /**
  * The operator audit log: append-only (triggers refuse updates and deletes) and hash-chained, each entry

@@ -1,6 +1,7 @@
 import type { Privileges } from '../contract/methods/users.js';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from './sqlite.js';
+import { likeContains } from './like.js';
 
 /** What an operator sets on a cardholder (the PIN travels separately, as a hash). */
 export interface CardholderFields {
@@ -81,10 +82,6 @@ export const SEARCH_TEXT =
 
 /** Most words of a search used: a person types a few, and each adds a pass. */
 const MAX_SEARCH_TERMS = 8;
-
-function likeContains(s: string): string {
-  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** An FTS5 phrase: quotes doubled, so the term is matched literally (a substring, by trigrams). */
 function ftsPhrase(s: string): string {

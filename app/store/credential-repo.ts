@@ -1,5 +1,6 @@
 import type { KeyStatus } from '../contract/methods/users.js';
 import type { Db } from './sqlite.js';
+import { likeContains } from './like.js';
 
 /** A key as stored, with its status as of now and its blacklist entry if it still has one. */
 export interface CredentialRecord {
@@ -58,10 +59,6 @@ interface Row {
   created_at: string;
   updated_at: string;
   version: number;
-}
-
-function likeContains(s: string): string {
-  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 function record(r: Row): CredentialRecord {

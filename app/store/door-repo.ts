@@ -1,5 +1,6 @@
 import type { AuthMode, DoorPolicy, OpenMode } from '../access/engine.js';
 import type { Db } from './sqlite.js';
+import { likeContains } from './like.js';
 
 /** How a door is reached. */
 export type DoorKind = 'online' | 'offline' | 'rf';
@@ -129,10 +130,6 @@ const ZONE_SELECT = `SELECT zone.*, (SELECT count(*) FROM door_zone WHERE zone_i
 const LEVEL_SELECT = `SELECT access_level.*,
   (SELECT count(*) FROM cardholder_access_level WHERE access_level_id = access_level.id) AS cardholder_count
   FROM access_level`;
-
-function likeContains(s: string): string {
-  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 function orderBy(column: string, order: 'asc' | 'desc'): string {
   // id breaks ties so that pages are stable.

@@ -1,5 +1,6 @@
 import type { SpecialDayType, TimePeriodRules } from '../contract/schedule-schemas.js';
 import type { Db } from './sqlite.js';
+import { likeContains } from './like.js';
 
 /** A time period as stored. */
 export interface TimePeriodRecord {
@@ -32,10 +33,6 @@ export interface ListOptions {
 }
 
 const SORT_COLUMNS = { name: 'name', id: 'id', updatedAt: 'updated_at' } as const;
-
-function likeContains(s: string): string {
-  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 interface PeriodRow {
   id: number;
