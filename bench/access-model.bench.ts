@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { EventRepo, type NewAccessEvent } from '../app/store/event-repo.js';
 import { migrate } from '../app/store/migrations/index.js';
-import { eventsSql } from '../app/store/migrations/0006/events-sql.js';
 import { openEncrypted, openPlain, tune, type Db } from '../app/store/sqlite.js';
 import {
   BIG_SITE,
@@ -26,7 +25,10 @@ const ROWS = 200_000;
 const ROUNDS = 3;
 const QUERIES = 200;
 const WARM_UP = 10;
+// The issue's floor, for 10,000-event commits (the size of a bulk upload from a gateway or a PPD).
+// 1,000-event commits are measured too, to show what each commit's fsync costs; the floor is not theirs.
 const FLOOR = 200_000;
+const FLOOR_BATCH = 10_000;
 
 function p95(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -59,11 +61,11 @@ function repoRate(dir: string, name: string, rows: readonly NewAccessEvent[], ba
   return rate;
 }
 
-/** Events/s for the same rows as bare positional inserts into plain SQLite, same table and indexes. */
+/** Events/s for the same rows as bare one-row inserts into plain SQLite with the same schema (migrated). */
 function rawPlainRate(dir: string, name: string, rows: readonly unknown[][], batch: number): number {
   const db: Db = openPlain(path.join(dir, `${name}.db`));
   tune(db);
-  db.exec(eventsSql);
+  migrate(db, () => new Date());
   const insert = db.prepare(
     `INSERT INTO access_event (at, kind, door_id, cardholder_id, credential_id, reason, source, detail)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -134,19 +136,20 @@ export async function run(): Promise<BenchResult[]> {
   }
   for (const batch of [1000, 10_000]) {
     const enc = median(samples[`enc-${batch}`]!);
-    results.push(
-      compared(
+    results.push({
+      ...compared(
         `events.append.batch-${batch}`,
         'events/s',
         enc,
         median(samples[`plain-${batch}`]!),
         0.5,
         `${n(ROWS)} events (73 days of a 1,000,000-a-year site) through EventRepo.appendBatch in ` +
-          `${n(batch)}-event transactions into the encrypted site schema (4 indexes), vs bare one-row ` +
-          `inserts of the same rows into plain SQLite with the same table; median of ${ROUNDS}; ` +
-          `floor ${n(FLOOR)} events/s: ${enc >= FLOOR ? 'met' : 'NOT met'}`,
+          `${n(batch)}-event transactions into the encrypted site schema (3 indexes), vs bare one-row ` +
+          `inserts of the same rows into plain SQLite with the same schema; median of ${ROUNDS}; ` +
+          (batch === FLOOR_BATCH ? `floor ${n(FLOOR)} events/s` : 'no floor: shows the cost of each commit'),
       ),
-    );
+      ...(batch === FLOOR_BATCH ? { floor: FLOOR } : {}),
+    });
   }
 
   // 2. The big-site fixture on a real encrypted site, then 3. cardholder search through the Service.

@@ -11,6 +11,8 @@ export interface BenchResult {
   target?: number;
   /** An absolute ceiling the value must stay under (a latency budget from an issue). */
   limit?: number;
+  /** An absolute floor the value must reach (a throughput from an issue). */
+  floor?: number;
   /** What was measured, in a sentence. */
   note?: string;
 }

@@ -32,5 +32,8 @@ const missed = [
   ...all
     .filter((r) => r.limit !== undefined && r.value > r.limit)
     .map((r) => `${r.name} ${r.value} > ${r.limit}`),
+  ...all
+    .filter((r) => r.floor !== undefined && r.value < r.floor)
+    .map((r) => `${r.name} ${r.value} < ${r.floor}`),
 ];
 console.error(missed.length ? `missed: ${missed.join(', ')}` : 'all targets met');

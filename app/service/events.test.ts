@@ -28,7 +28,8 @@ async function allPages(params: Record<string, unknown>): Promise<AccessEvent[]>
 const at = (day: number, hour: number, minute = 0) =>
   new Date(Date.UTC(2026, 10, day, hour, minute)).toISOString();
 
-// Door 1 and cardholder 1 exist; door 9 and cardholder 9 do not (deleted since, or never known).
+// Door 1, cardholder 1 and its keys 11 and 12 exist; door 9, cardholder 9 and key 99 do not (deleted
+// since, or never known).
 const batch: NewAccessEvent[] = [
   { at: at(2, 8), kind: 'access-granted', doorId: 1, userId: 1, credentialId: 11, source: 'gw-1' },
   {
@@ -65,6 +66,11 @@ beforeEach(async () => {
   db.prepare(
     "INSERT INTO cardholder (id, first_name, last_name, created_at, updated_at) VALUES (1, 'Ada', 'Lovelace', 'a', 'a')",
   ).run();
+  for (const id of [11, 12])
+    db.prepare(
+      `INSERT INTO credential (id, cardholder_id, uid, status, issued_at, created_at, updated_at)
+       VALUES (?, 1, '0102030405060${id % 10}', 'issued', 'a', 'a', 'a')`,
+    ).run(id);
   repo = new EventRepo(db);
   expect(repo.appendBatch(batch)).toEqual({ count: 7, lastId: 7 });
 });
@@ -174,6 +180,36 @@ describe('events.list', () => {
     expect(repo.queryPlan({ limit: 10, doorId: 1 })[0]).toMatch(/^SCAN e USING INDEX access_event_at$/);
   });
 
+  it("stores an event naming a key with the key's holder, whatever the device said", async () => {
+    repo.appendBatch([
+      { at: at(6, 8), kind: 'access-granted', doorId: 1, userId: 9, credentialId: 12, source: 'confused' },
+      { at: at(6, 9), kind: 'access-granted', doorId: 1, credentialId: 11, source: 'no-holder' },
+    ]);
+    const page = await list({ from: at(6, 0) });
+    expect(page.events.map((e) => [e.credentialId, e.userId])).toEqual([
+      [11, 1],
+      [12, 1],
+    ]);
+    expect(ids(await list({ credentialId: 12 }))).toEqual([8, 3]);
+  });
+
+  it("finds a key's events after its holder is deleted, through the time index", async () => {
+    const db = f.site.db;
+    db.prepare(
+      "INSERT INTO cardholder (id, first_name, last_name, created_at, updated_at) VALUES (2, 'Alan', 'Turing', 'a', 'a')",
+    ).run();
+    db.prepare(
+      `INSERT INTO credential (id, cardholder_id, uid, status, issued_at, created_at, updated_at)
+       VALUES (13, 2, '01020304050613', 'issued', 'a', 'a', 'a')`,
+    ).run();
+    repo.appendBatch([{ at: at(6, 8), kind: 'access-granted', doorId: 1, credentialId: 13, source: 'gw' }]);
+    expect(ids(await list({ credentialId: 13 }))).toEqual([8]);
+    expect(repo.queryPlan({ limit: 10, credentialId: 13 }).join()).toMatch(/access_event_cardholder/);
+    db.prepare('DELETE FROM cardholder WHERE id = 2').run();
+    expect(ids(await list({ credentialId: 13 }))).toEqual([8]);
+    expect(repo.queryPlan({ limit: 10, credentialId: 13 })[0]).toMatch(/^SCAN e USING INDEX access_event_at$/);
+  });
+
   it('rejects a limit above 500', async () => {
     expect(failure(await f.call('events.list', { limit: 501 }, { caller: admin() })).code).toBe(
       ErrorCode.INVALID_PARAMS,
@@ -188,7 +224,7 @@ describe('the filters the console combines', () => {
     ['door', { doorId: 1 }, 'access_event_door'],
     ['door + time', { doorId: 1, ...month }, 'access_event_door'],
     ['cardholder + time', { userId: 1, ...month }, 'access_event_cardholder'],
-    ['key + time', { credentialId: 11, ...month }, 'access_event_credential'],
+    ['key + time', { credentialId: 11, ...month }, 'access_event_cardholder'],
     ['door + kinds + time', { doorId: 1, kinds: ['access-denied'], ...month }, 'access_event_door'],
     ['door + cursor', { doorId: 1, before: { at: Date.parse(at(3, 7)), id: 4 } }, 'access_event_door'],
     ['time + cursor', { ...month, before: { at: Date.parse(at(3, 7)), id: 4 } }, 'access_event_at'],

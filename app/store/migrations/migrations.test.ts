@@ -190,6 +190,36 @@ const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void 
       ).toThrow(/CHECK/);
     },
   },
+  7: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO cardholder (id, first_name, last_name, created_at, updated_at) VALUES (1, 'A', 'B', 'a', 'a')",
+      ).run();
+      db.prepare(
+        `INSERT INTO credential (id, cardholder_id, uid, status, issued_at, created_at, updated_at)
+         VALUES (11, 1, '01020304', 'issued', 'a', 'a', 'a')`,
+      ).run();
+      const insert = db.prepare(
+        "INSERT INTO access_event (at, kind, cardholder_id, credential_id, source) VALUES (1, 'access-granted', ?, ?, 'gw')",
+      );
+      insert.run(null, 11);
+      insert.run(7, 11);
+      insert.run(7, null);
+      insert.run(null, 404);
+    },
+    after: (db) => {
+      // Every event naming a known key now names its holder; the others are as they were.
+      expect(db.prepare('SELECT cardholder_id, credential_id FROM access_event ORDER BY id').all()).toEqual([
+        { cardholder_id: 1, credential_id: 11 },
+        { cardholder_id: 1, credential_id: 11 },
+        { cardholder_id: 7, credential_id: null },
+        { cardholder_id: null, credential_id: 404 },
+      ]);
+      expect(
+        db.prepare("SELECT name FROM sqlite_schema WHERE name = 'access_event_credential'").get(),
+      ).toBeUndefined();
+    },
+  },
 };
 
 describe('migrations', () => {

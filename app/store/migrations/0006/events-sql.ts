@@ -6,8 +6,8 @@
  * here, and 8 bytes instead of 24 made inserts 1.7 times faster (plain SQLite, 200,000 events, 4
  * indexes: 72,000 → 125,000 events/s on the 2-core CI machine); EventRepo converts at the boundary.
  *
- * The door, cardholder and key indexes lead with the event's UTC day. An index keyed on the door alone
- * takes each new event at a random place in a B-tree as large as the whole history, so every commit
+ * The door, cardholder and key indexes lead with the event's UTC day (migration 7 drops the key index).
+ * An index keyed on the door alone takes each new event at a random place in a B-tree as large as the whole history, so every commit
  * rewrites (and re-encrypts) thousands of pages and inserts slow down as the table grows (measured with
  * a year of 1,000,000 events already stored: 6,000 events/s in 10,000-event batches, against 115,000
  * with the day first). With the day first, new events touch only the current day's part of each index.
