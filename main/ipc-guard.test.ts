@@ -1,3 +1,4 @@
+import { MAX_IMPORT_REQUEST_BYTES } from '../app/contract/methods/users.js';
 import { describe, expect, it } from 'vitest';
 import { IPC_CHANNELS, jsonProblem, parseRpcMessage, parseTopic } from './ipc-guard.js';
 
@@ -67,6 +68,16 @@ describe('parseRpcMessage', () => {
       ok: false,
       reason: /characters/,
     });
+    // A file upload method takes what its contract allows, and no more.
+    const file = 'x'.repeat(3 * 1024 * 1024);
+    expect(parseRpcMessage({ method: 'users.importCsv', params: { csv: file } })).toMatchObject({ ok: true });
+    expect(parseRpcMessage({ method: 'users.list', params: { search: file } })).toMatchObject({ ok: false });
+    expect(
+      parseRpcMessage({
+        method: 'users.importCsv',
+        params: { csv: 'x'.repeat(MAX_IMPORT_REQUEST_BYTES + 1) },
+      }),
+    ).toMatchObject({ ok: false, reason: /characters/ });
     expect(parseRpcMessage({ method: 'x', params: { a: new Array(100_001).fill(0) } })).toMatchObject({
       ok: false,
       reason: /values/,

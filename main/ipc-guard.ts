@@ -1,4 +1,5 @@
 import { events, type EventTopic } from '../app/contract/events.js';
+import { requestLimitOf } from '../app/contract/index.js';
 import { DEFAULT_LIMITS } from '../app/rpc/envelope.js';
 
 /**
@@ -31,7 +32,10 @@ export interface MessageLimits {
   maxDepth: number;
   /** Most values (objects, arrays, strings, numbers…) in one message. */
   maxNodes: number;
-  /** Most UTF-16 code units across all strings and keys (about the 1 MiB HTTP body limit). */
+  /**
+   * Most UTF-16 code units across all strings and keys (about the 1 MiB HTTP body limit); a method
+   * whose contract allows bigger requests gets its own limit.
+   */
   maxStringUnits: number;
   /** Longest method name. */
   maxMethodLength: number;
@@ -120,7 +124,11 @@ export function parseRpcMessage(
   }
   if (method.length > limits.maxMethodLength) return { ok: false, reason: '"method" is too long' };
   if (params === undefined) return { ok: true, message: { method } };
-  const problem = jsonProblem(params, limits);
+  // A method that takes big requests (a file upload) says so in the contract.
+  const problem = jsonProblem(params, {
+    ...limits,
+    maxStringUnits: Math.max(limits.maxStringUnits, requestLimitOf(method)),
+  });
   if (problem) return { ok: false, reason: `"params" holds ${problem}` };
   return { ok: true, message: { method, params } };
 }

@@ -128,8 +128,7 @@ export class IpcHost {
     const c = this.client(id);
     if (c.subscriptions.has(t)) return true;
     const unsubscribe = this.service.events.subscribe(
-      () =>
-        c.token === undefined ? undefined : this.service.authenticate(c.token, { touch: false })?.permissions,
+      () => (c.token === undefined ? undefined : this.service.authenticate(c.token, { touch: false })),
       (event) => {
         if (event.topic === t) send({ topic: t, at: event.at, payload: event.payload });
       },

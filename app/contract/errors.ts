@@ -21,6 +21,7 @@ export const ErrorCode = {
   UNAVAILABLE: 1010,
   DIRECTORY_UNAVAILABLE: 1011,
   PASSWORD_CHANGE_REQUIRED: 1012,
+  CANCELLED: 1013,
 } as const;
 
 /** The symbolic name of an error code, carried in `error.data.name` so logs and clients can read it. */
@@ -62,4 +63,5 @@ export const errorDescriptions: Record<ErrorName, string> = {
     'The LDAP / Active Directory server could not be used (data.stage: dns, tcp, tls, bind, search); local operators can still log in.',
   PASSWORD_CHANGE_REQUIRED:
     'The operator must change their temporary password (session.changePassword) before anything else.',
+  CANCELLED: 'The operator cancelled the operation (operations.cancel) before it wrote anything.',
 };

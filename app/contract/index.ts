@@ -11,6 +11,8 @@ import { userMethods } from './methods/users.js';
 import { sessionMethods } from './methods/session.js';
 import { setupMethods } from './methods/setup.js';
 import { siteMethods } from './methods/site.js';
+import { operationMethods } from './methods/operations.js';
+import { DEFAULT_REQUEST_BYTES } from './method.js';
 
 export * from './errors.js';
 export * from './events.js';
@@ -33,6 +35,7 @@ export {
   OperatorDirectory,
 } from './methods/directory.js';
 export { Site } from './methods/site.js';
+export { OperationId, OperationProgress } from './methods/operations.js';
 
 /**
  * The one RPC contract: every method the service answers, shared by the dispatcher, `lintel serve`,
@@ -51,6 +54,7 @@ export const contract = {
   ...userMethods,
   ...eventMethods,
   ...syncMethods,
+  ...operationMethods,
 };
 
 /** Every method name. */
@@ -59,6 +63,19 @@ export type MethodName = keyof typeof contract;
 export type ParamsOf<M extends MethodName> = z.input<(typeof contract)[M]['params']>;
 /** What method M returns. */
 export type ResultOf<M extends MethodName> = z.output<(typeof contract)[M]['result']>;
+
+/** The largest request `method` takes (the default for unknown names, which fail later anyway). */
+export function requestLimitOf(method: unknown): number {
+  if (typeof method !== 'string' || !isMethodName(method)) return DEFAULT_REQUEST_BYTES;
+  const spec: { maxRequestBytes?: number } = contract[method];
+  return spec.maxRequestBytes ?? DEFAULT_REQUEST_BYTES;
+}
+
+/** The largest request any method takes: what a transport may read before it knows the method. */
+export const MAX_REQUEST_BYTES = Math.max(
+  DEFAULT_REQUEST_BYTES,
+  ...Object.values(contract).map((m: { maxRequestBytes?: number }) => m.maxRequestBytes ?? 0),
+);
 
 /** Narrows an arbitrary string to a method name of the contract. */
 export function isMethodName(name: string): name is MethodName {

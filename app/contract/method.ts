@@ -26,7 +26,15 @@ export interface MethodSpec<P extends z.ZodType = z.ZodType, R extends z.ZodType
    * calls every method with its example as every built-in role.
    */
   example: z.input<P>;
+  /**
+   * The largest request (JSON-RPC body, in bytes, or IPC message, in characters) this method takes;
+   * without it, {@link DEFAULT_REQUEST_BYTES}. Only file uploads need more.
+   */
+  maxRequestBytes?: number;
 }
+
+/** The largest request a method takes unless it says otherwise: 1 MiB, far above any console form. */
+export const DEFAULT_REQUEST_BYTES = 1024 * 1024;
 
 /** Declares a method; a function only so that TypeScript keeps the exact schema types. */
 export function method<P extends z.ZodType, R extends z.ZodType>(spec: MethodSpec<P, R>): MethodSpec<P, R> {

@@ -58,8 +58,11 @@ export function renderApiMarkdown(doc: OpenRpcDocument): string {
     if (rf.length)
       out.push('Result:', '', '| field | type | always | notes |', '| --- | --- | --- | --- |', ...rf, '');
   }
-  out.push('## Live events', '', '| event | permission | summary |', '| --- | --- | --- |');
-  for (const e of doc['x-events']) out.push(`| \`${e.name}\` | ${e.permission} | ${e.summary} |`);
+  out.push('## Live events', '', '| event | who receives it | summary |', '| --- | --- | --- |');
+  for (const e of doc['x-events'])
+    out.push(
+      `| \`${e.name}\` | ${e.ownSession ? 'only the session whose call it is' : `sessions with ${e.permission}`} | ${e.summary} |`,
+    );
   out.push('', '## Errors', '', '| name | code | meaning |', '| --- | --- | --- |');
   for (const [name, e] of Object.entries(doc.components.errors))
     out.push(`| ${name} | ${e.code} | ${e.message} |`);

@@ -49,6 +49,11 @@ export interface CallContext {
   };
   /** Whether `session.login` returns the bearer token in its result (scripts yes, the console no). */
   revealToken: boolean;
+  /**
+   * How big the request this call came in was (bytes over HTTPS), when the transport read it with a
+   * limit above the default: the dispatcher refuses it for a method whose own limit is lower.
+   */
+  requestSize?: number;
   /** Filled by the handler for the audit entry of this call (the dispatcher creates it). */
   audit?: AuditNote;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { contract, isMethodName, type MethodName } from '../contract/index.js';
+import { contract, isMethodName, requestLimitOf, type MethodName } from '../contract/index.js';
 import type { ErrorName } from '../contract/errors.js';
 import type { RpcFailure, RpcId, RpcRequest, RpcResponse } from '../contract/jsonrpc.js';
 import type { Log } from '../log.js';
@@ -132,6 +132,12 @@ export class Dispatcher {
   private async invoke(method: string, rawParams: unknown, ctx: CallContext): Promise<unknown> {
     if (!isMethodName(method)) throw new RpcError('METHOD_NOT_FOUND', `Method not found: ${method}`);
     const spec = contract[method];
+    const limit = requestLimitOf(method);
+    if (ctx.requestSize !== undefined && ctx.requestSize > limit)
+      throw new RpcError(
+        'INVALID_REQUEST',
+        `Invalid Request: ${method} takes requests of at most ${limit} bytes; this one has ${ctx.requestSize}`,
+      );
     const access = spec.access;
     if (access.kind !== 'public') {
       if (!ctx.caller) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, errorDescriptions, type ErrorName } from '../contract/errors.js';
-import { events } from '../contract/events.js';
+import { events, type EventSpec } from '../contract/events.js';
 import { contract, type MethodName } from '../contract/index.js';
 import type { Access } from '../contract/method.js';
 
@@ -10,7 +10,13 @@ export interface OpenRpcDocument {
   info: { title: string; version: string; description: string };
   methods: OpenRpcMethod[];
   components: { errors: Record<string, { code: number; message: string }> };
-  'x-events': { name: string; summary: string; permission: string; schema: unknown }[];
+  'x-events': {
+    name: string;
+    summary: string;
+    permission: string | null;
+    ownSession: boolean;
+    schema: unknown;
+  }[];
 }
 
 /** One method in the OpenRPC document. */
@@ -86,10 +92,11 @@ export function buildOpenRpc(version: string): OpenRpcDocument {
     },
     methods,
     components: { errors },
-    'x-events': Object.entries(events).map(([name, spec]) => ({
+    'x-events': Object.entries(events).map(([name, spec]: [string, EventSpec]) => ({
       name,
       summary: spec.summary,
-      permission: spec.permission,
+      permission: spec.permission ?? null,
+      ownSession: spec.ownSession ?? false,
       schema: jsonSchema(spec.payload, 'output'),
     })),
   };

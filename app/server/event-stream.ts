@@ -25,7 +25,7 @@ export function serveEventStream(
     return;
   }
   const hash = auth.caller.sessionHash;
-  const permissions = () => service.authenticate(token, { touch: false })?.permissions;
+  const audience = () => service.authenticate(token, { touch: false });
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store',
@@ -33,13 +33,13 @@ export function serveEventStream(
   });
   res.write('retry: 3000\n\n');
   let seq = 0;
-  const unsubscribe = service.events.subscribe(permissions, (event) => {
+  const unsubscribe = service.events.subscribe(audience, (event) => {
     res.write(
       `id: ${++seq}\nevent: ${event.topic}\ndata: ${JSON.stringify({ at: event.at, payload: event.payload })}\n\n`,
     );
   });
   const heartbeat = setInterval(() => {
-    if (!permissions()) {
+    if (!audience()) {
       end();
       return;
     }

@@ -4,6 +4,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import sirv from 'sirv';
 import { ErrorCode } from '../contract/errors.js';
+import { DEFAULT_REQUEST_BYTES, requestLimitOf } from '../contract/index.js';
 import type { Log } from '../log.js';
 import type { CallContext } from '../rpc/context.js';
 import { envelopeFailure } from '../rpc/envelope.js';
@@ -29,7 +30,7 @@ export interface HttpsServerOptions {
   /** The built renderer (dist/renderer); without it `/` explains how to build it. */
   staticDir?: string;
   log: Log;
-  /** Largest request body accepted, in bytes. */
+  /** Largest request body accepted for a method without a limit of its own, in bytes. */
   maxBodyBytes?: number;
 }
 
@@ -41,7 +42,18 @@ export interface RunningServer {
 }
 
 /** 1 MiB: far above any console request, small enough that refusing costs nothing. */
-export const DEFAULT_MAX_BODY = 1024 * 1024;
+export const DEFAULT_MAX_BODY = DEFAULT_REQUEST_BYTES;
+
+/**
+ * How much of a request body to read. A method that takes more (a file upload) is named in the URL
+ * (`/rpc?method=users.importCsv`) so a big body is read only for it, and only for a logged-in caller;
+ * the dispatcher then checks that the body's method is the one that allows that size.
+ */
+function bodyLimit(req: IncomingMessage, loggedIn: boolean, fallback: number): number {
+  if (!loggedIn) return fallback;
+  const named = new URL(req.url ?? '/', 'https://lintel.invalid').searchParams.get('method');
+  return Math.max(fallback, requestLimitOf(named));
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -73,9 +85,13 @@ async function handleRpc(req: IncomingMessage, res: ServerResponse, opts: HttpsS
     );
     return;
   }
+  // A cookie without its CSRF header counts as no session at all: public methods (setup.status,
+  // session.login) still answer, so a console whose CSRF cookie went missing can log in again.
+  const auth = resolveHttpAuth(req, opts.service, { requireCsrf: true });
+  const fallback = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
   let body: string;
   try {
-    body = await readBody(req, opts.maxBodyBytes ?? DEFAULT_MAX_BODY);
+    body = await readBody(req, bodyLimit(req, auth.caller !== undefined, fallback));
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
       sendJson(res, 413, envelopeFailure(ErrorCode.INVALID_REQUEST, `Invalid Request: ${err.message}`));
@@ -88,9 +104,7 @@ async function handleRpc(req: IncomingMessage, res: ServerResponse, opts: HttpsS
     }
     throw err;
   }
-  // A cookie without its CSRF header counts as no session at all: public methods (setup.status,
-  // session.login) still answer, so a console whose CSRF cookie went missing can log in again.
-  const auth = resolveHttpAuth(req, opts.service, { requireCsrf: true });
+  const size = Buffer.byteLength(body);
   let cookies: string[] | undefined = auth.staleCookie ? clearedSessionCookies() : undefined;
   const address = clientAddress(req);
   const ctx: CallContext = {
@@ -99,6 +113,7 @@ async function handleRpc(req: IncomingMessage, res: ServerResponse, opts: HttpsS
     source: `https ${address}`,
     address,
     revealToken: !isConsoleClient(req),
+    ...(size > fallback ? { requestSize: size } : {}),
     sessionSink: {
       started: (token) => {
         // A new login from this browser replaces its old session rather than leaving it alive.

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failure, ok, serviceFixture, type ServiceFixture } from '../../test/helpers/service-fixture.js';
 import { ErrorCode } from '../contract/errors.js';
+import type { OperationProgress } from '../contract/methods/operations.js';
 import type { ImportError, User, UserDetail } from '../contract/methods/users.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import type { Db } from '../store/sqlite.js';
@@ -219,6 +221,87 @@ describe('users.importCsv', () => {
     expect(first).toBe('list');
     expect(ok<ImportResult>(await pending).imported).toBe(6_000);
     expect(ok<{ total: number }>(await call('users.list', { search: 'last599' })).total).toBe(11);
+  });
+
+  it('reports progress to the importing session only, ending with done', async () => {
+    const other = await f.login('admin');
+    const mine: OperationProgress[] = [];
+    const theirs: unknown[] = [];
+    f.service.events.subscribe(
+      () => f.callerOf(f.admin.token),
+      (e) => mine.push(e.payload as OperationProgress),
+    );
+    f.service.events.subscribe(
+      () => f.callerOf(other.token),
+      (e) => theirs.push(e),
+    );
+    const rows = Array.from({ length: 10_000 }, (_, i) => `First${i},Last${i},ID-${i},Dept,,,Lobby,`);
+    const csv = [HEADER, ...rows].join('\n');
+    const operationId = randomUUID();
+    expect((await importCsv(csv, 'all-or-nothing', { operationId })).imported).toBe(10_000);
+    expect(theirs).toEqual([]);
+    expect(mine.every((p) => p.operationId === operationId && p.method === 'users.importCsv')).toBe(true);
+    const stages = mine.map((p) => p.stage);
+    expect(stages.at(-2)).toBe('writing');
+    expect(mine.at(-1)).toEqual({
+      operationId,
+      method: 'users.importCsv',
+      stage: 'done',
+      done: csv.length,
+      total: csv.length,
+      rows: 10_000,
+    });
+    const reading = mine.filter((p) => p.stage === 'reading');
+    expect(reading.length).toBeGreaterThan(0);
+    expect(reading.map((p) => p.done)).toEqual([...reading.map((p) => p.done)].sort((a, b) => a - b));
+  });
+
+  it('stops when cancelled before writing: CANCELLED, nothing written, and recorded', async () => {
+    const rows = Array.from({ length: 10_000 }, (_, i) => `First${i},Last${i},ID-${i},Dept,,,Lobby,`);
+    const operationId = randomUUID();
+    const other = await f.login('admin');
+    let cancelled: ReturnType<typeof call> | undefined;
+    let strangerTried: ReturnType<typeof call> | undefined;
+    f.service.events.subscribe(
+      () => f.callerOf(f.admin.token),
+      () => {
+        // Another session of the same operator cannot cancel it; this session can.
+        strangerTried ??= f.call('operations.cancel', { operationId }, { caller: other.caller });
+        cancelled ??= call('operations.cancel', { operationId });
+      },
+    );
+    const r = await call('users.importCsv', {
+      csv: [HEADER, ...rows].join('\n'),
+      mode: 'all-or-nothing',
+      operationId,
+    });
+    expect(failure(r)).toMatchObject({ code: ErrorCode.CANCELLED, data: { operationId } });
+    expect(ok(await strangerTried!)).toEqual({ cancelled: false });
+    expect(ok(await cancelled!)).toEqual({ cancelled: true });
+    expect(users()).toBe(0);
+    expect(f.service.operations.size).toBe(0);
+    const audit = new AuditRepo(f.site.db).recent(5);
+    expect(audit.find((e) => e.action === 'users.importCsv')).toMatchObject({ outcome: 'CANCELLED' });
+    // Once over, the id can be used again, and cancelling it now does nothing.
+    expect(ok(await call('operations.cancel', { operationId }))).toEqual({ cancelled: false });
+    expect((await importCsv(`${HEADER}\nA,B,,,,,,`, 'all-or-nothing', { operationId })).imported).toBe(1);
+  });
+
+  it('refuses a second import under an operation id that is still running', async () => {
+    const rows = Array.from({ length: 6_000 }, (_, i) => `First${i},Last${i},ID-${i},Dept,,,Lobby,`);
+    const operationId = randomUUID();
+    const first = call('users.importCsv', {
+      csv: [HEADER, ...rows].join('\n'),
+      mode: 'all-or-nothing',
+      operationId,
+    });
+    const second = await call('users.importCsv', {
+      csv: `${HEADER}\nA,B,,,,,,`,
+      mode: 'all-or-nothing',
+      operationId,
+    });
+    expect(failure(second)).toMatchObject({ code: ErrorCode.CONFLICT, data: { reason: 'in use' } });
+    expect(ok<ImportResult>(await first).imported).toBe(6_000);
   });
 
   it('never throws and never half-writes, whatever the text', async () => {

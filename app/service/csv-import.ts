@@ -115,16 +115,26 @@ function breaksInside(record: readonly string[]): number {
   return n;
 }
 
-function* chunks(text: string): Generator<string> {
+/** The text in parser-sized pieces; `read.at` is how far the parser has taken it (progress). */
+function* chunks(text: string, read: { at: number }): Generator<string> {
   let start = 0;
   while (start < text.length) {
     let end = Math.min(text.length, start + CHUNK);
     // Never split a surrogate pair between two chunks.
     const last = text.charCodeAt(end - 1);
     if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    read.at = end;
     yield text.slice(start, end);
     start = end;
   }
+}
+
+/** How a long read is followed and stopped. */
+export interface ReadOptions {
+  /** Called every {@link ROWS_PER_YIELD} rows: characters handed to the parser, of all, and rows read. */
+  progress?: (done: number, total: number, rows: number) => void;
+  /** When aborted, reading stops at the next yield and the call rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** Collects problems, keeping the first MAX_IMPORT_ERRORS and counting them all. */
@@ -250,7 +260,11 @@ function checkRow(
  * starts on; the header is line 1) and column. Never throws on what the file contains: a stray quote,
  * a wrong number of fields, text that was not UTF-8 or a huge field is a problem of that row.
  */
-export async function readUsersCsv(text: string, lookups: ImportLookups): Promise<CsvRead> {
+export async function readUsersCsv(
+  text: string,
+  lookups: ImportLookups,
+  opts: ReadOptions = {},
+): Promise<CsvRead> {
   const problems = new Problems();
   const headerProblems = new Problems();
   const good: GoodRow[] = [];
@@ -263,7 +277,8 @@ export async function readUsersCsv(text: string, lookups: ImportLookups): Promis
   // reported once it has read everything.
   let parsedRecords = 0;
   let lastParsedLine = 0;
-  const parser = Readable.from(chunks(text), { objectMode: false }).pipe(
+  const read = { at: 0 };
+  const parser = Readable.from(chunks(text, read), { objectMode: false }).pipe(
     parse({
       delimiter,
       bom: true,
@@ -303,7 +318,11 @@ export async function readUsersCsv(text: string, lookups: ImportLookups): Promis
         continue;
       }
       rows++;
-      if (rows % ROWS_PER_YIELD === 0) await yieldToEventLoop();
+      if (rows % ROWS_PER_YIELD === 0) {
+        opts.progress?.(read.at, text.length, rows);
+        await yieldToEventLoop();
+        if (opts.signal?.aborted) break;
+      }
       if (strayQuote(raw, delimiter)) {
         problems.add(row, null, 'has a stray quote: quote the whole field and double quotes inside it ("")');
         continue;
@@ -319,6 +338,7 @@ export async function readUsersCsv(text: string, lookups: ImportLookups): Promis
     // Skipping covers every record error csv-parse knows; anything else still belongs to the file.
     problems.add(lastParsedLine + 1, null, `cannot be read as CSV: ${(err as Error).message}`);
   }
+  opts.signal?.throwIfAborted();
   if (!headerSeen) {
     if (problems.count === 0) headerProblems.add(1, null, 'the file is empty: it needs a header row');
     else return { rows: 0, good: [], errors: problems.list, errorCount: problems.count, fatal: true };

@@ -13,7 +13,7 @@ import {
   type RightRecord,
 } from '../store/door-repo.js';
 import { sqliteCode } from '../store/errors.js';
-import type { Scope } from './grants.js';
+import { areaOf, type Area } from './grants.js';
 import { stale, type HandlerGroup, type ServiceKit, existing } from './handler-kit.js';
 
 /** A reference to check: where in the params it was given, what it names. */
@@ -30,9 +30,6 @@ const REF_NAMES: Record<RefTable, string> = {
   calendar: 'calendar',
   access_level: 'access level',
 };
-
-/** A partitioned operator's part of the site. */
-type Area = Exclude<Scope, 'site'>;
 
 function summary(issues: readonly ParamIssue[]): string {
   return issues
@@ -220,15 +217,23 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
     if (a && !a.zones.has(zone.id)) throw beyond('doors:write', `Zone ${zone.name}`, [`zone:${zone.id}`]);
   }
 
+  /**
+   * Where the caller reads zones, doors and access levels (their doors:read scope; undefined for the
+   * whole site). Outside it a list leaves the object out and a get answers NOT_FOUND, as for an id
+   * that does not exist, so a partition does not reveal what lies beyond it. Writes keep their own
+   * checks above (FORBIDDEN, naming what is outside).
+   */
+  const readArea = (ctx: CallContext) => areaOf(ctx.caller?.grants, 'doors:read');
+
   function assertDoorFields(d: DoorFields): void {
     const problems = doorFieldProblems(d);
     if (problems.length) throw invalidParams(problems);
   }
 
   return {
-    'zones.list': (p) => repo.listZones(p),
+    'zones.list': (p, ctx) => repo.listZones(p, readArea(ctx)),
 
-    'zones.get': (p) => existing(repo.zoneById(p.id), 'zone', p.id),
+    'zones.get': (p, ctx) => existing(repo.zoneById(p.id, readArea(ctx)), 'zone', p.id),
 
     'zones.create': (p, ctx) =>
       storeRules('zone', 'write', () =>
@@ -292,9 +297,9 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
       return { deleted: true as const };
     },
 
-    'doors.list': (p) => repo.listDoors(p),
+    'doors.list': (p, ctx) => repo.listDoors(p, readArea(ctx)),
 
-    'doors.get': (p) => existing(repo.doorById(p.id), 'door', p.id),
+    'doors.get': (p, ctx) => existing(repo.doorById(p.id, readArea(ctx)), 'door', p.id),
 
     'doors.create': (p, ctx) =>
       storeRules('door', 'write', () =>
@@ -395,9 +400,9 @@ export function doorHandlers(kit: ServiceKit): HandlerGroup<keyof typeof doorMet
         })(),
       ),
 
-    'accessLevels.list': (p) => repo.listLevels(p),
+    'accessLevels.list': (p, ctx) => repo.listLevels(p, readArea(ctx)),
 
-    'accessLevels.get': (p) => existing(repo.levelById(p.id), 'access level', p.id),
+    'accessLevels.get': (p, ctx) => existing(repo.levelById(p.id, readArea(ctx)), 'access level', p.id),
 
     'accessLevels.create': (p, ctx) =>
       storeRules('access level', 'write', () =>

@@ -1,4 +1,4 @@
-import { events, type EventPayload, type EventTopic } from '../contract/events.js';
+import { events, type EventPayload, type EventSpec, type EventTopic } from '../contract/events.js';
 import type { Permission } from '../contract/permissions.js';
 
 /** A delivered event: its name and payload. */
@@ -8,27 +8,33 @@ export interface LiveEvent<T extends EventTopic = EventTopic> {
   at: string;
 }
 
-/** One subscriber: what it may see, and where events go. */
+/** Who a subscriber is now: its session's permissions and hash, or undefined once the session is gone. */
+export type Audience = () => { permissions: ReadonlySet<Permission>; sessionHash: Buffer } | undefined;
+
+/** One subscriber: who it is, and where events go. */
 interface Subscriber {
-  permissions: () => ReadonlySet<Permission> | undefined;
+  audience: Audience;
   deliver: (event: LiveEvent) => void;
 }
 
 /**
- * In-process publish/subscribe for live events. Each delivery re-checks the subscriber's permissions
- * (a session that ended or lost a permission stops receiving), and a failing subscriber never stops the
- * others or the publisher.
+ * In-process publish/subscribe for live events. Each delivery re-checks who the subscriber is (a
+ * session that ended or lost a permission stops receiving), and a failing subscriber never stops the
+ * others or the publisher. A topic for one session (`ownSession`) goes only to that session's
+ * subscribers: the progress of a call is nobody else's business.
  */
 export class EventBus {
   private subscribers = new Set<Subscriber>();
 
-  /** Publishes to every subscriber allowed to see the topic. */
-  publish<T extends EventTopic>(topic: T, payload: EventPayload<T>, at = new Date()): void {
-    const event: LiveEvent = { topic, payload, at: at.toISOString() } as LiveEvent;
-    const needed = events[topic].permission;
+  /** Publishes to every subscriber allowed to see the topic; `to` names the session of an own-session topic. */
+  publish<T extends EventTopic>(topic: T, payload: EventPayload<T>, to?: Buffer): void {
+    const event: LiveEvent = { topic, payload, at: new Date().toISOString() } as LiveEvent;
+    const spec: EventSpec = events[topic];
+    if (spec.ownSession && !to) throw new Error(`${topic} is published to one session: name it`);
     for (const s of this.subscribers) {
-      const perms = s.permissions();
-      if (!perms?.has(needed)) continue;
+      const who = s.audience();
+      if (!who) continue;
+      if (spec.ownSession ? !who.sessionHash.equals(to!) : !who.permissions.has(spec.permission)) continue;
       try {
         s.deliver(event);
       } catch {
@@ -37,9 +43,9 @@ export class EventBus {
     }
   }
 
-  /** Subscribes; `permissions` returns undefined once the subscriber's session is gone. Returns unsubscribe. */
-  subscribe(permissions: Subscriber['permissions'], deliver: Subscriber['deliver']): () => void {
-    const s: Subscriber = { permissions, deliver };
+  /** Subscribes; `audience` returns undefined once the subscriber's session is gone. Returns unsubscribe. */
+  subscribe(audience: Audience, deliver: Subscriber['deliver']): () => void {
+    const s: Subscriber = { audience, deliver };
     this.subscribers.add(s);
     return () => this.subscribers.delete(s);
   }

@@ -1,22 +1,27 @@
 import type { eventMethods } from '../contract/methods/events.js';
 import { EventRepo } from '../store/event-repo.js';
+import { areaOf } from './grants.js';
 import { notFound, type HandlerGroup, type ServiceKit } from './handler-kit.js';
 
-/** Access and device events: read newest first with filters, paged by keyset. */
+/**
+ * Access and device events: read newest first with filters, paged by keyset. A partitioned reader
+ * (doors:read for some zones and doors) sees only the events at their doors, and none without a door.
+ */
 export function eventHandlers(kit: ServiceKit): HandlerGroup<keyof typeof eventMethods> {
   const repo = new EventRepo(kit.site.db);
 
   return {
-    'events.list': (p) => {
+    'events.list': (p, ctx) => {
+      const area = areaOf(ctx.caller?.grants, 'doors:read');
       let before: { at: number; id: number } | undefined;
       if (p.before !== undefined) {
         // The cursor is an event id; its time is where the page continues in event-time order.
-        const at = repo.atOf(p.before);
+        const at = repo.atOf(p.before, area);
         if (at === undefined) throw notFound('event', p.before);
         before = { at, id: p.before };
       }
       // One more than asked tells whether another page exists without counting the matches.
-      const found = repo.list({ ...p, before, limit: p.limit + 1 });
+      const found = repo.list({ ...p, before, limit: p.limit + 1, area });
       const events = found.slice(0, p.limit);
       return found.length > p.limit ? { events, nextBefore: events.at(-1)!.id } : { events };
     },

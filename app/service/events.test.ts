@@ -207,7 +207,9 @@ describe('events.list', () => {
     expect(repo.queryPlan({ limit: 10, credentialId: 13 }).join()).toMatch(/access_event_cardholder/);
     db.prepare('DELETE FROM cardholder WHERE id = 2').run();
     expect(ids(await list({ credentialId: 13 }))).toEqual([8]);
-    expect(repo.queryPlan({ limit: 10, credentialId: 13 })[0]).toMatch(/^SCAN e USING INDEX access_event_at$/);
+    expect(repo.queryPlan({ limit: 10, credentialId: 13 })[0]).toMatch(
+      /^SCAN e USING INDEX access_event_at$/,
+    );
   });
 
   it('rejects a limit above 500', async () => {

@@ -1,7 +1,22 @@
 import type { Partition, Permission } from '../contract/permissions.js';
+import type { Area } from '../store/partition-sql.js';
+
+export type { Area };
 
 /** Where one permission applies: the whole site, or some zones and doors. */
-export type Scope = 'site' | { zones: ReadonlySet<number>; doors: ReadonlySet<number> };
+export type Scope = 'site' | Area;
+
+/** Where nothing is visible: the area of a permission not held (filters fail closed). */
+const NOWHERE: Area = { zones: new Set(), doors: new Set() };
+
+/**
+ * The part of the site `p` lets a caller read or change, for filtering: undefined for the whole site
+ * (the caller keeps the unfiltered queries), nowhere when the permission is not held at all.
+ */
+export function areaOf(grants: Grants | undefined, p: Permission): Area | undefined {
+  const scope = grants?.scope(p);
+  return scope === 'site' ? undefined : (scope ?? NOWHERE);
+}
 
 /** What a role contributes: its permissions and its partition. */
 export interface RoleGrant {

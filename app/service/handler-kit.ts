@@ -9,6 +9,7 @@ import type { DirectoryRepo } from '../store/directory-repo.js';
 import type { OperatorRepo } from '../store/operator-repo.js';
 import type { RoleRepo } from '../store/role-repo.js';
 import type { EventBus } from './event-bus.js';
+import type { Operations } from './operations.js';
 import type { PasswordHasher } from './passwords.js';
 import type { SessionManager } from './sessions.js';
 
@@ -21,6 +22,8 @@ export interface ServiceKit {
   log: Log;
   clock: Clock;
   events: EventBus;
+  /** Long calls running now, for progress and cancel. */
+  operations: Operations;
   passwords: PasswordHasher;
   sessions: SessionManager;
   operators: OperatorRepo;

@@ -280,7 +280,7 @@ describe('site', () => {
     const { caller } = await adminSession();
     const seen: unknown[] = [];
     service.events.subscribe(
-      () => caller.permissions,
+      () => caller,
       (e) => seen.push(e),
     );
     const site1 = ok(await call('site.get', {}, ctx({ caller })));
@@ -311,7 +311,7 @@ describe('site', () => {
     const { caller } = await adminSession();
     const seen: unknown[] = [];
     service.events.subscribe(
-      () => caller.permissions,
+      () => caller,
       (e) => seen.push(e),
     );
     const s = ok(await call('site.get', {}, ctx({ caller })));
@@ -329,7 +329,7 @@ describe('site', () => {
     const { caller } = await adminSession();
     const seen: unknown[] = [];
     service.events.subscribe(
-      () => new Set(),
+      () => ({ ...caller, permissions: new Set() }),
       (e) => seen.push(e),
     );
     const s = ok(await call('site.get', {}, ctx({ caller })));

@@ -25,6 +25,8 @@ import { doorHandlers } from './door-handlers.js';
 import { userHandlers } from './user-handlers.js';
 import { eventHandlers } from './event-handlers.js';
 import { syncHandlers } from './sync-handlers.js';
+import { operationHandlers } from './operation-handlers.js';
+import { Operations } from './operations.js';
 import { PasswordHasher, passwordProblem } from './passwords.js';
 import { FailureBackoff } from './rate-limiter.js';
 import { sessionHandlers, unlessBusy } from './session-handlers.js';
@@ -66,6 +68,8 @@ export class Service {
   private readonly setupTokens: SetupTokenRepo;
   private readonly audit: AuditRepo;
   private readonly kit: ServiceKit;
+  /** Long calls running now (progress and cancel). */
+  readonly operations: Operations;
   private readonly loginGuard: LoginGuard;
   private readonly setupBackoff = new FailureBackoff();
   private readonly sweeper: NodeJS.Timeout;
@@ -88,11 +92,13 @@ export class Service {
       opts.sessionPolicy ?? DEFAULT_SESSION_POLICY,
     );
     this.loginGuard = new LoginGuard(() => this.clock().getTime());
+    this.operations = new Operations(this.events);
     this.kit = {
       site: opts.site,
       log: this.log,
       clock: this.clock,
       events: this.events,
+      operations: this.operations,
       passwords: this.passwords,
       sessions: this.sessions,
       operators: this.operators,
@@ -237,6 +243,7 @@ export class Service {
       ...userHandlers(this.kit),
       ...eventHandlers(this.kit),
       ...syncHandlers(this.kit),
+      ...operationHandlers(this.kit),
 
       'audit.list': (p) => {
         const entries = this.audit.list(p);

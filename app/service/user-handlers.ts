@@ -4,16 +4,18 @@ import {
   type Privileges,
   type userMethods,
 } from '../contract/methods/users.js';
+import type { CallContext } from '../rpc/context.js';
 import { RpcError, invalidParams } from '../rpc/rpc-error.js';
 import { CardholderRepo, type CardholderFields, type CardholderRecord } from '../store/cardholder-repo.js';
 import { CredentialRepo } from '../store/credential-repo.js';
 import { usersCsv } from './csv-export.js';
 import { readUsersCsv, type GoodRow } from './csv-import.js';
 import { asciiFold } from './csv-users.js';
+import { areaOf } from './grants.js';
 import { notFound, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
 import { HasherBusyError } from './passwords.js';
 import { userKeyHandlers } from './user-key-handlers.js';
-import { assertLevelsInScope, describeOutside, levelsOutsideScope } from './user-partition.js';
+import { assertLevelsInScope, describeOutside, hiddenFrom, levelsOutsideScope } from './user-partition.js';
 
 type Changes = Record<string, { from: unknown; to: unknown }>;
 
@@ -84,6 +86,9 @@ export function userHandlers(kit: ServiceKit): HandlerGroup<keyof typeof userMet
 
   const detail = (id: number, now: Date) => ({ ...repo.byId(id, now)!, keys: keys.forUser(id, now) });
 
+  /** Where the caller reads users (users:read; undefined for the whole site): see user-partition.ts. */
+  const readArea = (ctx: CallContext) => areaOf(ctx.caller?.grants, 'users:read');
+
   /** Refuses access level ids that do not exist, naming each by its place in the param. */
   const assertLevelsExist = (ids: readonly number[], path: string) => {
     const found = repo.existingLevels(ids);
@@ -142,11 +147,12 @@ export function userHandlers(kit: ServiceKit): HandlerGroup<keyof typeof userMet
   return {
     ...userKeyHandlers(kit),
 
-    'users.list': (p) => repo.list(p, kit.clock()),
+    'users.list': (p, ctx) => repo.list(p, kit.clock(), readArea(ctx)),
 
-    'users.get': (p) => {
+    'users.get': (p, ctx) => {
       const now = kit.clock();
-      if (!repo.byId(p.id, now)) throw notFound('user', p.id);
+      if (!repo.byId(p.id, now) || hiddenFrom(db, ctx, 'users:read', 'cardholder', [p.id]).length)
+        throw notFound('user', p.id);
       return detail(p.id, now);
     },
 
@@ -187,7 +193,10 @@ export function userHandlers(kit: ServiceKit): HandlerGroup<keyof typeof userMet
       return db.transaction(() => {
         const now = kit.clock();
         const before = repo.byId(p.id, now);
-        if (!before) throw notFound('user', p.id);
+        // A user outside the caller's partition answers as one that does not exist (before the version
+        // check: a CONFLICT would tell that it does).
+        if (!before || hiddenFrom(db, ctx, 'users:write', 'cardholder', [p.id]).length)
+          throw notFound('user', p.id);
         if (before.version !== p.version) throw stale('user', p.version, before.version);
         const privileges: Privileges = { ...before.privileges };
         for (const k of Object.keys(privileges) as (keyof Privileges)[])
@@ -255,7 +264,8 @@ export function userHandlers(kit: ServiceKit): HandlerGroup<keyof typeof userMet
         const now = kit.clock();
         ctx.audit!.target = `user:${p.id}`;
         const before = repo.byId(p.id, now);
-        if (!before) throw notFound('user', p.id);
+        if (!before || hiddenFrom(db, ctx, 'users:write', 'cardholder', [p.id]).length)
+          throw notFound('user', p.id);
         if (before.version !== p.version) throw stale('user', p.version, before.version);
         // Deleting takes the user's access levels away: the same partition rule as removing them.
         assertLevelsInScope(repo, ctx, before.accessLevelIds);
@@ -282,7 +292,9 @@ export function userHandlers(kit: ServiceKit): HandlerGroup<keyof typeof userMet
         ctx.audit!.target = 'users';
         const c = p.changes;
         const before = new Map(repo.byIds(p.ids, now).map((u) => [u.id, u]));
-        const missing = p.ids.filter((id) => !before.has(id));
+        // Users outside the caller's partition are missing as far as the caller can tell.
+        const hidden = new Set(hiddenFrom(db, ctx, 'users:write', 'cardholder', [...before.keys()]));
+        const missing = p.ids.filter((id) => !before.has(id) || hidden.has(id));
         if (missing.length)
           throw new RpcError('NOT_FOUND', `No user ${missing.slice(0, 20).join(', ')}: reload the list`, {
             missing,
@@ -333,60 +345,70 @@ export function userHandlers(kit: ServiceKit): HandlerGroup<keyof typeof userMet
         return { updated: p.ids.length };
       })(),
 
-    'users.importCsv': async (p, ctx) => {
-      ctx.audit!.target = 'users';
-      const text = csvText(p);
-      const levels = new Map(repo.allLevels().map((l) => [asciiFold(l.name), l.id]));
-      const outside = levelsOutsideScope(repo, ctx, [...levels.values()]);
-      const read = await readUsersCsv(text, {
-        levelByName: (name) => levels.get(asciiFold(name)),
-        levelProblem: (id) => {
-          const o = outside.get(id);
-          return o && describeOutside(id, o);
-        },
-        identifierTaken: (identifier) => repo.identifierOwner(identifier) !== undefined,
-      });
-      const allOrNothing = p.mode === 'all-or-nothing';
-      const rows = allOrNothing && read.errorCount > 0 ? [] : read.good;
-      const summary = { mode: p.mode, dryRun: p.dryRun, rows: read.rows, errorCount: read.errorCount };
-      if (p.dryRun || rows.length === 0) {
-        kit.record(ctx, {
-          action: 'users.importCsv',
-          target: 'users',
-          detail: { ...summary, imported: 0, wouldImport: rows.length },
-        });
-        return {
-          rows: read.rows,
-          imported: rows.length,
-          dryRun: p.dryRun,
-          errors: read.errors,
-          errorCount: read.errorCount,
-        };
-      }
-      // Checking ran with the event loop free; the writing is one synchronous transaction, so nothing
-      // else can interleave with it and a failure leaves nothing behind.
-      return db.transaction(() => {
-        const at = kit.clock().toISOString();
-        const { ids, late } = writeRows(rows, allOrNothing, at);
-        const errors = [...read.errors, ...late].sort((a, b) => a.row - b.row);
-        const errorCount = read.errorCount + late.length;
-        kit.record(ctx, {
-          action: 'users.importCsv',
-          target: 'users',
-          detail: {
-            ...summary,
-            errorCount,
-            imported: ids.length,
-            ids: ids.length ? { from: ids[0], to: ids[ids.length - 1] } : null,
+    'users.importCsv': (p, ctx) =>
+      kit.operations.run(ctx, 'users.importCsv', p.operationId, async (op) => {
+        ctx.audit!.target = 'users';
+        const text = csvText(p);
+        const levels = new Map(repo.allLevels().map((l) => [asciiFold(l.name), l.id]));
+        const outside = levelsOutsideScope(repo, ctx, [...levels.values()]);
+        const read = await readUsersCsv(
+          text,
+          {
+            levelByName: (name) => levels.get(asciiFold(name)),
+            levelProblem: (id) => {
+              const o = outside.get(id);
+              return o && describeOutside(id, o);
+            },
+            identifierTaken: (identifier) => repo.identifierOwner(identifier) !== undefined,
           },
-        });
-        return { rows: read.rows, imported: ids.length, dryRun: false, errors, errorCount };
-      })();
-    },
+          { signal: op.signal, progress: (done, total, rows) => op.report(done, total, rows) },
+        );
+        const allOrNothing = p.mode === 'all-or-nothing';
+        const rows = allOrNothing && read.errorCount > 0 ? [] : read.good;
+        const summary = { mode: p.mode, dryRun: p.dryRun, rows: read.rows, errorCount: read.errorCount };
+        if (p.dryRun || rows.length === 0) {
+          kit.record(ctx, {
+            action: 'users.importCsv',
+            target: 'users',
+            detail: { ...summary, imported: 0, wouldImport: rows.length },
+          });
+          op.end(text.length, read.rows);
+          return {
+            rows: read.rows,
+            imported: rows.length,
+            dryRun: p.dryRun,
+            errors: read.errors,
+            errorCount: read.errorCount,
+          };
+        }
+        // Past this point the import completes: a cancel that came first answers CANCELLED instead.
+        op.beginWriting(text.length, read.rows);
+        // Checking ran with the event loop free; the writing is one synchronous transaction, so nothing
+        // else can interleave with it and a failure leaves nothing behind.
+        const result = db.transaction(() => {
+          const at = kit.clock().toISOString();
+          const { ids, late } = writeRows(rows, allOrNothing, at);
+          const errors = [...read.errors, ...late].sort((a, b) => a.row - b.row);
+          const errorCount = read.errorCount + late.length;
+          kit.record(ctx, {
+            action: 'users.importCsv',
+            target: 'users',
+            detail: {
+              ...summary,
+              errorCount,
+              imported: ids.length,
+              ids: ids.length ? { from: ids[0], to: ids[ids.length - 1] } : null,
+            },
+          });
+          return { rows: read.rows, imported: ids.length, dryRun: false, errors, errorCount };
+        })();
+        op.end(text.length, read.rows);
+        return result;
+      }),
 
     'users.exportCsv': async (p, ctx) => {
       const now = kit.clock();
-      const ids = repo.matchingIds(p, now);
+      const ids = repo.matchingIds(p, now, readArea(ctx));
       const csv = await usersCsv(repo, ids, now);
       // A bulk copy of personal data: recorded although it changes nothing.
       kit.record(ctx, {

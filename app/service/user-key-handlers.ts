@@ -2,13 +2,19 @@ import { BLACKLIST_CAPACITY, COMPACTION_MARGIN_SECONDS } from '../access/blackli
 import { RpcError, invalidParams } from '../rpc/rpc-error.js';
 import { CardholderRepo } from '../store/cardholder-repo.js';
 import { CredentialRepo, workingUntil } from '../store/credential-repo.js';
+import { areaOf } from './grants.js';
 import { notFound, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
+import { hiddenFrom } from './user-partition.js';
 
 /** How far back the blacklist forecast looks. */
 const FORECAST_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-/** Keys: issue, cancel (onto the blacklist), revalidate; and the blacklist's state and compaction. */
+/**
+ * Keys: issue, cancel (onto the blacklist), revalidate; and the blacklist's state and compaction. A
+ * partitioned operator sees and handles only the keys of the users inside their partition (a key is
+ * where its holder is; one whose holder was deleted, only site-wide operators).
+ */
 export function userKeyHandlers(
   kit: ServiceKit,
 ): HandlerGroup<
@@ -20,13 +26,14 @@ export function userKeyHandlers(
   const compactionCutoff = (now: Date) => new Date(now.getTime() - COMPACTION_MARGIN_SECONDS * 1000);
 
   return {
-    'keys.list': (p) => keys.list(p, kit.clock()),
+    'keys.list': (p, ctx) => keys.list(p, kit.clock(), areaOf(ctx.caller?.grants, 'users:read')),
 
     'keys.issue': (p, ctx) =>
       db.transaction(() => {
         const now = kit.clock();
         ctx.audit!.target = `user:${p.userId}`;
-        if (!users.byId(p.userId, now)) throw notFound('user', p.userId);
+        if (!users.byId(p.userId, now) || hiddenFrom(db, ctx, 'keys:encode', 'cardholder', [p.userId]).length)
+          throw notFound('user', p.userId);
         const expiresAt = p.expiresAt === undefined ? null : new Date(p.expiresAt).toISOString();
         if (expiresAt !== null && expiresAt <= now.toISOString())
           throw invalidParams([{ path: 'expiresAt', message: 'must be in the future' }]);
@@ -54,7 +61,9 @@ export function userKeyHandlers(
         const now = kit.clock();
         ctx.audit!.target = `key:${p.id}`;
         const before = keys.byId(p.id, now);
-        if (!before) throw notFound('key', p.id);
+        // Outside the caller's partition answers as missing, before the version check tells otherwise.
+        if (!before || hiddenFrom(db, ctx, 'keys:encode', 'credential', [p.id]).length)
+          throw notFound('key', p.id);
         if (before.version !== p.version) throw stale('key', p.version, before.version);
         if (before.status === 'cancelled')
           throw new RpcError('CONFLICT', `Key ${p.id} is already cancelled`, { reason: 'cancelled' });
@@ -96,7 +105,8 @@ export function userKeyHandlers(
         const now = kit.clock();
         ctx.audit!.target = `key:${p.id}`;
         const before = keys.byId(p.id, now);
-        if (!before) throw notFound('key', p.id);
+        if (!before || hiddenFrom(db, ctx, 'keys:encode', 'credential', [p.id]).length)
+          throw notFound('key', p.id);
         if (before.status === 'cancelled' || before.status === 'expired')
           throw new RpcError('CONFLICT', `Key ${p.id} is ${before.status}: issue a new one`, {
             reason: before.status,

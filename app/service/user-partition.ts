@@ -1,6 +1,10 @@
+import type { Permission } from '../contract/permissions.js';
 import type { CallContext } from '../rpc/context.js';
 import { RpcError } from '../rpc/rpc-error.js';
 import type { CardholderRepo } from '../store/cardholder-repo.js';
+import { idsInside } from '../store/partition-sql.js';
+import type { Db } from '../store/sqlite.js';
+import { areaOf } from './grants.js';
 
 /** What an access level reaches outside a partition. */
 export interface OutsideScope {
@@ -70,5 +74,37 @@ export function assertLevelsInScope(
       doors: [...new Set([...outside.values()].flatMap((o) => o.doors))],
       zones: [...new Set([...outside.values()].flatMap((o) => o.zones))],
     },
+  );
+}
+
+const WHAT = { cardholder: 'user', credential: 'key' } as const;
+
+/**
+ * The users (or keys, by their holder) among `ids` outside the caller's `permission` partition: the
+ * handler answers NOT_FOUND for them exactly as for ids that do not exist, so a partition does not
+ * reveal who lies beyond it. One the caller's users:read does show (a wider read partition) is refused
+ * with FORBIDDEN instead: the caller knows it exists, and "not found" would mislead. Empty for a
+ * site-wide caller, without a query.
+ */
+export function hiddenFrom(
+  db: Db,
+  ctx: CallContext,
+  permission: Permission,
+  table: 'cardholder' | 'credential',
+  ids: readonly number[],
+): number[] {
+  const area = areaOf(ctx.caller?.grants, permission);
+  if (!area || ids.length === 0) return [];
+  const inside = idsInside(db, table, ids, area);
+  const hidden = ids.filter((id) => !inside.has(id));
+  if (hidden.length === 0 || permission === 'users:read') return hidden;
+  const readArea = areaOf(ctx.caller?.grants, 'users:read');
+  const seen = readArea ? idsInside(db, table, hidden, readArea) : new Set(hidden);
+  if (seen.size === 0) return hidden;
+  const what = WHAT[table];
+  throw new RpcError(
+    'FORBIDDEN',
+    `Your ${permission} partition does not cover ${what}${seen.size > 1 ? 's' : ''} ${[...seen].join(', ')}. Ask an operator whose partition covers them.`,
+    { reason: 'partition', permission, [`${what}Ids`]: [...seen] },
   );
 }

@@ -2,6 +2,7 @@ import type { Privileges } from '../contract/methods/users.js';
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { Db } from './sqlite.js';
 import { likeContains } from './like.js';
+import { areaArgs, cardholderInside, type Area } from './partition-sql.js';
 
 /** What an operator sets on a cardholder (the PIN travels separately, as a hash). */
 export interface CardholderFields {
@@ -109,7 +110,8 @@ interface Row {
 /**
  * A user filter as SQL: conditions on `c` (cardholder) — cheap column tests in `terms`, LIKEs for short
  * words in `words` — their parameters, and optionally what may drive the query: the trigram index
- * (`fts`, a MATCH expression) or one access level's holders.
+ * (`fts`, a MATCH expression) or one access level's holders. `partition` limits it to a partitioned
+ * reader's users.
  */
 interface Where {
   terms: string[];
@@ -117,23 +119,28 @@ interface Where {
   args: Record<string, unknown>;
   fts?: string;
   level?: boolean;
+  partition?: boolean;
 }
 
 const LEVEL_IN =
   'c.id IN (SELECT cardholder_id FROM cardholder_access_level WHERE access_level_id = @accessLevelId)';
 
+/** A partitioned reader's users (app/store/partition-sql.ts has the rule). */
+const INSIDE = cardholderInside('c.id');
+
 /**
  * The conditions in the order SQLite should test them (it keeps the written order): column tests,
  * then the level, then the LIKEs, which build the searchable text of each row they look at — three
- * times faster on a combined filter than the other way round.
+ * times faster on a combined filter than the other way round — and last the partition, two index
+ * probes a row, for the rows everything else let through.
  */
 function conditions(w: Where, level = w.level): string[] {
-  return [...w.terms, ...(level ? [LEVEL_IN] : []), ...w.words];
+  return [...w.terms, ...(level ? [LEVEL_IN] : []), ...w.words, ...(w.partition ? [INSIDE] : [])];
 }
 
 /** Whether nothing but the driving source (trigram index or access level) filters. */
 function alone(w: Where): boolean {
-  return w.terms.length === 0 && w.words.length === 0;
+  return w.terms.length === 0 && w.words.length === 0 && !w.partition;
 }
 
 function placeholders(n: number): string {
@@ -162,8 +169,13 @@ export class CardholderRepo {
     return s;
   }
 
-  private where(f: UserFilter, now: Date): Where {
+  /** The filter as SQL; an `area` limits it to the users inside (none: the whole site, unchanged). */
+  private where(f: UserFilter, now: Date, area: Area | undefined): Where {
     const out: Where = { terms: [], words: [], args: { now: now.toISOString() } };
+    if (area) {
+      out.partition = true;
+      Object.assign(out.args, areaArgs(area));
+    }
     const { terms, args } = out;
     // Control characters never occur in the searchable fields (their schemas refuse them), and a NUL
     // would end an FTS5 query early: they separate words like spaces.
@@ -275,9 +287,12 @@ export class CardholderRepo {
     return rows.length ? { ids: rows.map((r) => r[0]), total: rows[0]![1] } : undefined;
   }
 
-  /** A page of cardholders matching a filter, and how many match in all. */
-  list(o: UserListOptions, now: Date): { items: CardholderRecord[]; total: number } {
-    const w = this.where(o, now);
+  /**
+   * A page of cardholders matching a filter, and how many match in all; with an `area`, only the
+   * cardholders inside it, in the page and in the total.
+   */
+  list(o: UserListOptions, now: Date, area?: Area): { items: CardholderRecord[]; total: number } {
+    const w = this.where(o, now, area);
     if (w.fts && (w.level || !alone(w))) {
       const page = this.searchPage(o, w);
       if (page) return { items: this.byIds(page.ids, now), total: page.total };
@@ -287,9 +302,9 @@ export class CardholderRepo {
     return { items: this.byIds(this.pageIds(o, w, total, o.limit, o.offset), now), total };
   }
 
-  /** The ids of every cardholder matching a filter, in order (for export). */
-  matchingIds(f: UserFilter, now: Date): number[] {
-    const w = this.where(f, now);
+  /** The ids of every cardholder matching a filter (and inside `area`, if given), in order (for export). */
+  matchingIds(f: UserFilter, now: Date, area?: Area): number[] {
+    const w = this.where(f, now, area);
     const total = this.count(w);
     return total === 0 ? [] : this.pageIds(f, w, total, total, 0);
   }

@@ -1,6 +1,7 @@
 import type { KeyStatus } from '../contract/methods/users.js';
 import type { Db } from './sqlite.js';
 import { likeContains } from './like.js';
+import { areaArgs, keyInside, type Area } from './partition-sql.js';
 
 /** A key as stored, with its status as of now and its blacklist entry if it still has one. */
 export interface CredentialRecord {
@@ -97,8 +98,8 @@ export function workingUntil(k: Pick<CredentialRecord, 'expiresAt' | 'revalidate
 export class CredentialRepo {
   constructor(private readonly db: Db) {}
 
-  /** A page of keys. */
-  list(o: KeyListOptions, now: Date): { items: CredentialRecord[]; total: number } {
+  /** A page of keys; with an `area`, only the keys whose holder is inside it. */
+  list(o: KeyListOptions, now: Date, area?: Area): { items: CredentialRecord[]; total: number } {
     const terms: string[] = [];
     const args: Record<string, unknown> = { now: now.toISOString(), limit: o.limit, offset: o.offset };
     if (o.userId !== undefined) {
@@ -112,6 +113,10 @@ export class CredentialRepo {
     if (o.search) {
       terms.push("k.uid LIKE @search ESCAPE '\\'");
       args.search = likeContains(o.search.toUpperCase());
+    }
+    if (area) {
+      terms.push(keyInside('k'));
+      Object.assign(args, areaArgs(area));
     }
     const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
     const total = this.db.prepare(`SELECT count(*) FROM credential k ${where}`).pluck().get(args) as number;

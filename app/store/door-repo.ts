@@ -1,6 +1,7 @@
 import type { AuthMode, DoorPolicy, OpenMode } from '../access/engine.js';
 import type { Db } from './sqlite.js';
 import { likeContains } from './like.js';
+import { areaArgs, doorInside, levelInside, zoneInside, type Area } from './partition-sql.js';
 
 /** How a door is reached. */
 export type DoorKind = 'online' | 'offline' | 'rf';
@@ -127,6 +128,10 @@ const DOOR_SORT = { name: 'name', id: 'id', kind: 'kind', updatedAt: 'updated_at
 const LEVEL_SORT = { name: 'name', id: 'id', updatedAt: 'updated_at' } as const;
 
 const ZONE_SELECT = `SELECT zone.*, (SELECT count(*) FROM door_zone WHERE zone_id = zone.id) AS door_count FROM zone`;
+/** Zones as a partitioned reader sees them: the door count counts only the doors inside. */
+const ZONE_SELECT_IN_AREA = `SELECT zone.*,
+  (SELECT count(*) FROM door_zone dz WHERE dz.zone_id = zone.id AND ${doorInside('dz.door_id')}) AS door_count
+  FROM zone`;
 const LEVEL_SELECT = `SELECT access_level.*,
   (SELECT count(*) FROM cardholder_access_level WHERE access_level_id = access_level.id) AS cardholder_count
   FROM access_level`;
@@ -134,6 +139,15 @@ const LEVEL_SELECT = `SELECT access_level.*,
 function orderBy(column: string, order: 'asc' | 'desc'): string {
   // id breaks ties so that pages are stable.
   return `ORDER BY ${column} ${order === 'desc' ? 'DESC' : 'ASC'}, id`;
+}
+
+function whereAll(conditions: readonly string[]): string {
+  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+}
+
+/** The parameters of a read limited to `area` (none for the whole site). */
+function areaParams(area: Area | undefined): Partial<ReturnType<typeof areaArgs>> {
+  return area ? areaArgs(area) : {};
 }
 
 /** Zones, doors, the zones each door belongs to, and access levels with their rights. */
@@ -186,20 +200,36 @@ export class DoorRepo {
     };
   }
 
-  /** A page of zones. */
-  listZones(o: ListOptions<keyof typeof ZONE_SORT>): { items: ZoneRecord[]; total: number } {
-    const where = o.search ? "WHERE name LIKE @search ESCAPE '\\'" : '';
-    const args = { search: o.search ? likeContains(o.search) : undefined, limit: o.limit, offset: o.offset };
+  /** A page of zones; with an `area`, only the zones inside it (and counted so). */
+  listZones(o: ListOptions<keyof typeof ZONE_SORT>, area?: Area): { items: ZoneRecord[]; total: number } {
+    const where = whereAll([
+      ...(o.search ? ["name LIKE @search ESCAPE '\\'"] : []),
+      ...(area ? [zoneInside('zone.id')] : []),
+    ]);
+    const args = {
+      search: o.search ? likeContains(o.search) : undefined,
+      limit: o.limit,
+      offset: o.offset,
+      ...areaParams(area),
+    };
     const total = this.count(`SELECT count(*) AS n FROM zone ${where}`, args);
     const rows = this.db
-      .prepare(`${ZONE_SELECT} ${where} ${orderBy(ZONE_SORT[o.sort], o.order)} LIMIT @limit OFFSET @offset`)
+      .prepare(
+        `${area ? ZONE_SELECT_IN_AREA : ZONE_SELECT} ${where} ${orderBy(ZONE_SORT[o.sort], o.order)} LIMIT @limit OFFSET @offset`,
+      )
       .all(args) as ZoneRow[];
     return { items: rows.map((r) => this.zone(r)), total };
   }
 
-  /** One zone. */
-  zoneById(id: number): ZoneRecord | undefined {
-    const r = this.db.prepare(`${ZONE_SELECT} WHERE id = ?`).get(id) as ZoneRow | undefined;
+  /** One zone; with an `area`, undefined when it is outside (as if it did not exist). */
+  zoneById(id: number, area?: Area): ZoneRecord | undefined {
+    const r = (
+      area
+        ? this.db
+            .prepare(`${ZONE_SELECT_IN_AREA} WHERE id = @id AND ${zoneInside('zone.id')}`)
+            .get({ id, ...areaArgs(area) })
+        : this.db.prepare(`${ZONE_SELECT} WHERE id = ?`).get(id)
+    ) as ZoneRow | undefined;
     return r && this.zone(r);
   }
 
@@ -283,15 +313,19 @@ export class DoorRepo {
     };
   }
 
-  /** A page of doors. */
-  listDoors(o: ListOptions<keyof typeof DOOR_SORT> & DoorFilter): { items: DoorRecord[]; total: number } {
+  /** A page of doors; with an `area`, only the doors inside it. */
+  listDoors(
+    o: ListOptions<keyof typeof DOOR_SORT> & DoorFilter,
+    area?: Area,
+  ): { items: DoorRecord[]; total: number } {
     const conditions: string[] = [];
     if (o.search) conditions.push("name LIKE @search ESCAPE '\\'");
     if (o.kind) conditions.push('kind = @kind');
     if (o.openMode) conditions.push('open_mode = @openMode');
     if (o.zoneId !== undefined)
       conditions.push('id IN (SELECT door_id FROM door_zone WHERE zone_id = @zoneId)');
-    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    if (area) conditions.push(doorInside('door.id'));
+    const where = whereAll(conditions);
     const args = {
       search: o.search ? likeContains(o.search) : undefined,
       kind: o.kind,
@@ -299,6 +333,7 @@ export class DoorRepo {
       zoneId: o.zoneId,
       limit: o.limit,
       offset: o.offset,
+      ...areaParams(area),
     };
     const total = this.count(`SELECT count(*) AS n FROM door ${where}`, args);
     const rows = this.db
@@ -309,9 +344,15 @@ export class DoorRepo {
     return { items: rows.map((r) => this.door(r)), total };
   }
 
-  /** One door. */
-  doorById(id: number): DoorRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM door WHERE id = ?').get(id) as DoorRow | undefined;
+  /** One door; with an `area`, undefined when it is outside (as if it did not exist). */
+  doorById(id: number, area?: Area): DoorRecord | undefined {
+    const r = (
+      area
+        ? this.db
+            .prepare(`SELECT * FROM door WHERE id = @id AND ${doorInside('door.id')}`)
+            .get({ id, ...areaArgs(area) })
+        : this.db.prepare('SELECT * FROM door WHERE id = ?').get(id)
+    ) as DoorRow | undefined;
     return r && this.door(r);
   }
 
@@ -423,10 +464,21 @@ export class DoorRepo {
     };
   }
 
-  /** A page of access levels. */
-  listLevels(o: ListOptions<keyof typeof LEVEL_SORT>): { items: AccessLevelRecord[]; total: number } {
-    const where = o.search ? "WHERE name LIKE @search ESCAPE '\\'" : '';
-    const args = { search: o.search ? likeContains(o.search) : undefined, limit: o.limit, offset: o.offset };
+  /** A page of access levels; with an `area`, only the levels reaching inside it (or nowhere). */
+  listLevels(
+    o: ListOptions<keyof typeof LEVEL_SORT>,
+    area?: Area,
+  ): { items: AccessLevelRecord[]; total: number } {
+    const where = whereAll([
+      ...(o.search ? ["name LIKE @search ESCAPE '\\'"] : []),
+      ...(area ? [levelInside('access_level.id')] : []),
+    ]);
+    const args = {
+      search: o.search ? likeContains(o.search) : undefined,
+      limit: o.limit,
+      offset: o.offset,
+      ...areaParams(area),
+    };
     const total = this.count(`SELECT count(*) AS n FROM access_level ${where}`, args);
     const rows = this.db
       .prepare(`${LEVEL_SELECT} ${where} ${orderBy(LEVEL_SORT[o.sort], o.order)} LIMIT @limit OFFSET @offset`)
@@ -434,9 +486,15 @@ export class DoorRepo {
     return { items: rows.map((r) => this.level(r)), total };
   }
 
-  /** One access level. */
-  levelById(id: number): AccessLevelRecord | undefined {
-    const r = this.db.prepare(`${LEVEL_SELECT} WHERE id = ?`).get(id) as LevelRow | undefined;
+  /** One access level; with an `area`, undefined when it is outside (as if it did not exist). */
+  levelById(id: number, area?: Area): AccessLevelRecord | undefined {
+    const r = (
+      area
+        ? this.db
+            .prepare(`${LEVEL_SELECT} WHERE id = @id AND ${levelInside('access_level.id')}`)
+            .get({ id, ...areaArgs(area) })
+        : this.db.prepare(`${LEVEL_SELECT} WHERE id = ?`).get(id)
+    ) as LevelRow | undefined;
     return r && this.level(r);
   }
 

@@ -1,5 +1,6 @@
 import type { EventKind } from '../contract/methods/events.js';
 import type { Db } from './sqlite.js';
+import { areaArgs, eventInside, idsInside, type Area } from './partition-sql.js';
 
 type Statement = ReturnType<Db['prepare']>;
 
@@ -47,6 +48,8 @@ export interface EventFilter {
   from?: string;
   /** ISO-8601, exclusive. */
   to?: string;
+  /** Only the events at a door inside this part of the site (a partitioned reader); none: all. */
+  area?: Area;
 }
 
 interface Row {
@@ -167,8 +170,12 @@ export class EventRepo {
     })();
   }
 
-  /** When event `id` happened (the cursor of a page), or undefined if there is no such event. */
-  atOf(id: number): number | undefined {
+  /**
+   * When event `id` happened (the cursor of a page), or undefined if there is no such event — or, with
+   * an `area`, if it is outside it: a cursor must not tell a partitioned reader what lies beyond.
+   */
+  atOf(id: number, area?: Area): number | undefined {
+    if (area && !idsInside(this.db, 'access_event', [id], area).has(id)) return undefined;
     const row = this.db.prepare('SELECT at FROM access_event WHERE id = ?').get(id) as
       { at: number } | undefined;
     return row?.at;
@@ -212,9 +219,10 @@ export class EventRepo {
     const holder =
       f.credentialId === undefined
         ? undefined
-        : ((this.db.prepare('SELECT cardholder_id FROM credential WHERE id = ?').get(f.credentialId) as
-            | { cardholder_id: number | null }
-            | undefined)?.cardholder_id ?? undefined);
+        : ((
+            this.db.prepare('SELECT cardholder_id FROM credential WHERE id = ?').get(f.credentialId) as
+              { cardholder_id: number | null } | undefined
+          )?.cardholder_id ?? undefined);
     let byDay = false;
     if (f.doorId !== undefined || f.userId !== undefined || holder !== undefined) {
       // The door and cardholder indexes lead with the day: name each day the page may reach,
@@ -258,6 +266,11 @@ export class EventRepo {
     if (f.reason !== undefined) {
       where.push('e.reason = @reason');
       args.reason = f.reason;
+    }
+    if (f.area) {
+      // Tested last, on the rows the index walk already narrowed; never chosen to drive (see eventInside).
+      where.push(eventInside('e'));
+      Object.assign(args, areaArgs(f.area));
     }
     // The day never decreases as `at` grows, so (day, at, id) is time order: the day indexes' order.
     const sql = `

@@ -473,6 +473,50 @@ describe('the console against lintel serve', () => {
     await shot(pageA, 'users.png');
   });
 
+  it('imports users from CSV with live progress, cancels a big import, and lists the bad rows', async () => {
+    await pageA.getByRole('button', { name: 'Import CSV' }).click();
+    const panel = pageA.getByRole('region', { name: 'Import users from CSV' });
+    const header = 'firstName,lastName,identifier,department,validFrom,validUntil,accessLevels,notes';
+    const big = [header, ...Array.from({ length: 100_000 }, (_, i) => `F${i},L${i},BULK-${i},Bulk,,,,`)];
+    await panel.getByLabel('CSV file').setInputFiles({
+      name: 'big.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(big.join('\n')),
+    });
+    await panel.getByRole('checkbox', { name: 'Only check the file (dry run)' }).uncheck();
+    await panel.getByRole('button', { name: 'Import', exact: true }).click();
+    await panel
+      .getByRole('status')
+      .filter({ hasText: /Checking: [\d,]+ rows read/ })
+      .waitFor();
+    await shot(pageA, 'users-import-progress.png');
+    await panel.getByRole('button', { name: 'Cancel import' }).click();
+    await panel.getByRole('status').filter({ hasText: 'Import cancelled: nothing was written.' }).waitFor();
+
+    const small = [
+      header,
+      'Grace,Hopper,E-2001,Navy,,,,',
+      'Alan,Turing,E-2002,,,not a time,,',
+      'Edsger,Dijkstra,,,,,,',
+    ];
+    await panel.getByLabel('CSV file').setInputFiles({
+      name: 'small.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(small.join('\r\n')),
+    });
+    await panel.getByRole('radio', { name: 'Import the valid rows' }).check();
+    await panel.getByRole('button', { name: 'Import', exact: true }).click();
+    await panel.getByRole('status').filter({ hasText: '2 of 3 rows imported; 1 have problems.' }).waitFor();
+    const problems = panel.getByRole('table', { name: 'Rows with problems' });
+    expect(await problems.locator('tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(/^3validUntilmust be an ISO 8601 time/),
+    ]);
+    await shot(pageA, 'users-import.png');
+    await pageA.getByRole('searchbox', { name: 'Search users' }).fill('hopper');
+    await expect.poll(() => pageA.getByRole('table', { name: /user/ }).locator('tbody tr').count()).toBe(1);
+    await panel.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('lists access events newest first, filtered by kind', async () => {
     await open(pageA, 'Events', 'Access events');
     await pageA.getByRole('table', { name: /newest first/ }).waitFor();

@@ -157,6 +157,35 @@ describe('lintel serve over HTTPS', () => {
     ).toBe(ErrorCode.UNAUTHENTICATED);
   });
 
+  it('takes a CSV upload above 1 MiB only for the method that allows it, and only when logged in', async () => {
+    const login = await rpc(server, 'session.login', { username: 'admin', password });
+    const auth = { Authorization: `Bearer ${login.result!.token as string}` };
+    const rows = Array.from({ length: 30_000 }, (_, i) => `First${i},Last${i},UP-${i},Uploads`);
+    const csv = ['firstName,lastName,identifier,department', ...rows].join('\n');
+    expect(csv.length).toBeGreaterThan(1024 * 1024);
+    const body = (method: string, params: unknown) =>
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method, params });
+    const post = (query: string, text: string, headers: Record<string, string> = auth) =>
+      request(server, `/rpc${query}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: text,
+      });
+    const upload = body('users.importCsv', { csv, mode: 'all-or-nothing', dryRun: true });
+    // Without naming the method in the URL, or without a session, the body is refused unread.
+    expect((await post('', upload)).status).toBe(413);
+    expect((await post('?method=users.importCsv', upload, {})).status).toBe(413);
+    const ok = await post('?method=users.importCsv', upload);
+    expect(ok.status).toBe(200);
+    expect((ok.json() as { result: { rows: number } }).result.rows).toBe(30_000);
+    // Naming the upload method in the URL does not let another method take a big body.
+    const smuggled = await post('?method=users.importCsv', body('site.get', { pad: csv }));
+    expect((smuggled.json() as { error: { code: number; message: string } }).error).toMatchObject({
+      code: ErrorCode.INVALID_REQUEST,
+      message: expect.stringMatching(/site.get takes requests of at most 1048576 bytes/),
+    });
+  });
+
   it('streams live events to a logged-in client over SSE', async () => {
     const { auth } = await bearerLogin(server, 'admin', password);
     expect((await request(server, '/events')).status).toBe(401);

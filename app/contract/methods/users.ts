@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { method, needs } from '../method.js';
 import { DisplayName, NoParams, Timestamp, Version, listQuery, page } from '../schemas.js';
+import { OperationId } from './operations.js';
 
 const Id = z.number().int().positive();
 
@@ -27,6 +28,11 @@ export const MAX_USER_ACCESS_LEVELS = 1_000;
 export const MAX_BULK_USERS = 1_000;
 /** The largest CSV file users.importCsv reads (50 MiB). */
 export const MAX_CSV_BYTES = 50 * 1024 * 1024;
+/**
+ * The largest users.importCsv request: the file in base64 (4/3 of its size) or as JSON-escaped text
+ * (a little more than its size, unless it is full of control characters) with room for the rest.
+ */
+export const MAX_IMPORT_REQUEST_BYTES = 2 * MAX_CSV_BYTES + 64 * 1024;
 /** The longest CSV field accepted. */
 export const MAX_CSV_FIELD = 10_000;
 /** How many row errors users.importCsv returns at most (`errorCount` has them all). */
@@ -290,7 +296,11 @@ export const userMethods = {
         .enum(['all-or-nothing', 'valid-rows'])
         .describe('all-or-nothing writes nothing if any row is bad; valid-rows imports the good ones'),
       dryRun: z.boolean().default(false).describe('check everything, write nothing'),
+      operationId: OperationId.optional().describe(
+        'names the import for operation.progress events and operations.cancel',
+      ),
     }),
+    maxRequestBytes: MAX_IMPORT_REQUEST_BYTES,
     result: z.object({
       rows: z.number().int().nonnegative().describe('data rows read'),
       imported: z.number().int().nonnegative().describe('users created (or that would be, in a dry run)'),

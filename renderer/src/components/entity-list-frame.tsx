@@ -25,6 +25,7 @@ export function EntityListFrame<T extends Entity>({
   form,
   row,
   deletion,
+  tools,
 }: {
   state: EntityList<T>;
   /** The kind of thing, in words ("time period"). */
@@ -42,6 +43,8 @@ export function EntityListFrame<T extends Entity>({
   /** A row's cells after the name. */
   row: (item: T) => ReactNode;
   deletion: Deletion<T>;
+  /** More buttons for the toolbar (import, export). */
+  tools?: ReactNode;
 }) {
   const { list, panel, dialog, busy, remove } = state;
   const error = list.error ?? state.choicesError;
@@ -56,6 +59,7 @@ export function EntityListFrame<T extends Entity>({
             New {noun}
           </button>
         ) : null}
+        {tools}
         <label className="search">
           <span className="visually-hidden">Search {nouns}</span>
           <input

@@ -11,6 +11,7 @@ import { useEntityList } from '../use-entity-list.js';
 import type { PageQuery } from '../use-paged-list.js';
 import { BlacklistPanel } from './blacklist-panel.js';
 import { UserForm } from './user-form.js';
+import { UserImportPanel } from './user-import-panel.js';
 import { UserKeys } from './user-keys.js';
 
 /** A user with the name the list shows. */
@@ -31,6 +32,19 @@ export function UsersScreen({ can, failure }: SectionProps) {
   const [levels, setLevels] = useState<Choice[]>();
   const [blacklist, setBlacklist] = useState<BlacklistStatus>();
   const [error, setError] = useState<string>();
+  const [importing, setImporting] = useState(false);
+
+  const exportCsv = async () => {
+    try {
+      const { csv } = await call('users.exportCsv', { search: state.list.search || undefined });
+      const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+      const a = Object.assign(document.createElement('a'), { href: url, download: 'users.csv' });
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (err) {
+      setError(failure(err));
+    }
+  };
 
   const readBlacklist = useCallback(
     () => call('blacklist.status', {}).then(setBlacklist, (err: unknown) => setError(failure(err))),
@@ -57,8 +71,27 @@ export function UsersScreen({ can, failure }: SectionProps) {
         canWrite={write}
         searchPlaceholder="Search by name, identifier or department"
         columns={['Identifier', 'Department', 'Valid until', 'Keys']}
+        tools={
+          <>
+            {write ? (
+              <button type="button" className="secondary" onClick={() => setImporting(true)}>
+                Import CSV
+              </button>
+            ) : null}
+            <button type="button" className="secondary" onClick={() => void exportCsv()}>
+              Export CSV
+            </button>
+          </>
+        }
         form={
           <>
+            {importing ? (
+              <UserImportPanel
+                failure={failure}
+                onImported={() => void state.list.load()}
+                onClose={() => setImporting(false)}
+              />
+            ) : null}
             {keysUser ? (
               <UserKeys
                 key={keysUser.id}
