@@ -145,6 +145,25 @@ function whereAll(conditions: readonly string[]): string {
   return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 }
 
+/**
+ * The WHERE clause and parameters of a page searched by name, limited to the rows `inside` an area
+ * when one is given.
+ */
+function namePage(
+  o: ListOptions<string>,
+  area: Area | undefined,
+  inside: string,
+): { where: string; args: Record<string, unknown> } {
+  const where = whereAll([...(o.search ? ["name LIKE @search ESCAPE '\\'"] : []), ...(area ? [inside] : [])]);
+  const args = {
+    search: o.search ? likeContains(o.search) : undefined,
+    limit: o.limit,
+    offset: o.offset,
+    ...areaParams(area),
+  };
+  return { where, args };
+}
+
 /** The parameters of a read limited to `area` (none for the whole site). */
 function areaParams(area: Area | undefined): Partial<ReturnType<typeof areaArgs>> {
   return area ? areaArgs(area) : {};
@@ -202,16 +221,7 @@ export class DoorRepo {
 
   /** A page of zones; with an `area`, only the zones inside it (and counted so). */
   listZones(o: ListOptions<keyof typeof ZONE_SORT>, area?: Area): { items: ZoneRecord[]; total: number } {
-    const where = whereAll([
-      ...(o.search ? ["name LIKE @search ESCAPE '\\'"] : []),
-      ...(area ? [zoneInside('zone.id')] : []),
-    ]);
-    const args = {
-      search: o.search ? likeContains(o.search) : undefined,
-      limit: o.limit,
-      offset: o.offset,
-      ...areaParams(area),
-    };
+    const { where, args } = namePage(o, area, zoneInside('zone.id'));
     const total = this.count(`SELECT count(*) AS n FROM zone ${where}`, args);
     const rows = this.db
       .prepare(
@@ -469,16 +479,7 @@ export class DoorRepo {
     o: ListOptions<keyof typeof LEVEL_SORT>,
     area?: Area,
   ): { items: AccessLevelRecord[]; total: number } {
-    const where = whereAll([
-      ...(o.search ? ["name LIKE @search ESCAPE '\\'"] : []),
-      ...(area ? [levelInside('access_level.id')] : []),
-    ]);
-    const args = {
-      search: o.search ? likeContains(o.search) : undefined,
-      limit: o.limit,
-      offset: o.offset,
-      ...areaParams(area),
-    };
+    const { where, args } = namePage(o, area, levelInside('access_level.id'));
     const total = this.count(`SELECT count(*) AS n FROM access_level ${where}`, args);
     const rows = this.db
       .prepare(`${LEVEL_SELECT} ${where} ${orderBy(LEVEL_SORT[o.sort], o.order)} LIMIT @limit OFFSET @offset`)
