@@ -119,6 +119,12 @@ export default tseslint.config(
               message: 'The renderer talks only through window.lintel (preload) or HTTPS.',
             },
             ...nodeBuiltins.map((name) => ({ name, message: 'The renderer has no Node APIs.' })),
+            {
+              name: '@mantine/core',
+              importNames: ['AppShell', 'Grid', 'SimpleGrid', 'Flex'],
+              message:
+                'These size themselves with a <style> element, which the console CSP (style-src self) refuses: use CSS in styles.css.',
+            },
           ],
           patterns: [
             { group: ['node:*'], message: 'The renderer has no Node APIs.' },

@@ -3,7 +3,7 @@ import { ErrorAlert } from './components/alert.js';
 import { Screen } from './components/screen.js';
 import { errorText, isRpcError } from './error-text.js';
 import { call } from './rpc/client.js';
-import { clearRoute } from './hash-route.js';
+import { useNavigate } from 'react-router';
 import { ChangePasswordScreen } from './screens/change-password-screen.js';
 import { ConsoleShell } from './screens/console-shell.js';
 import { LoginScreen, type Session } from './screens/login-screen.js';
@@ -40,6 +40,9 @@ async function startingView(): Promise<View> {
 export function App() {
   const [view, setView] = useState<View>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
+  const navigate = useNavigate();
+  // Forgets the section (at logout or a password change), so the next screen starts at home.
+  const clearRoute = useCallback(() => navigate('/', { replace: true }), [navigate]);
 
   useEffect(() => {
     let live = true;
@@ -52,14 +55,17 @@ export function App() {
     };
   }, [attempt]);
 
-  const toLogin = useCallback((notice?: string, username?: string) => {
-    clearRoute();
-    // The site name shown on the login screen is read again: it may have changed meanwhile.
-    call('setup.status', {}).then(
-      (s) => setView({ kind: 'login', siteName: s.siteName, notice, username }),
-      () => setView({ kind: 'login', siteName: '', notice, username }),
-    );
-  }, []);
+  const toLogin = useCallback(
+    (notice?: string, username?: string) => {
+      clearRoute();
+      // The site name shown on the login screen is read again: it may have changed meanwhile.
+      call('setup.status', {}).then(
+        (s) => setView({ kind: 'login', siteName: s.siteName, notice, username }),
+        () => setView({ kind: 'login', siteName: '', notice, username }),
+      );
+    },
+    [clearRoute],
+  );
   const toPasswordChange = useCallback(
     () => setView((v) => ({ kind: 'password', session: v.kind === 'home' ? v.session : undefined })),
     [],

@@ -1,4 +1,5 @@
 import type { ComponentType } from 'react';
+import type { common } from './i18n/common.js';
 import type { Permission } from '../../app/contract/permissions.js';
 import type { Session } from './screens/login-screen.js';
 import type { Site } from './screens/site-rename-form.js';
@@ -23,11 +24,12 @@ export interface SectionProps {
 
 /** One entry of the console's navigation and the screen it opens. */
 export interface Section {
-  /** The hash route: `#/<id>`. */
+  /** The route: `#/<id>`. */
   id: string;
-  label: string;
-  /** The screen's heading, when it says more than the label. */
-  title?: string;
+  /** Its name in the navigation: a key of the common strings' `nav`. */
+  label: keyof (typeof common)['en']['nav'];
+  /** The screen's heading, when it says more than the label: a key of the common strings' `titles`. */
+  title?: keyof (typeof common)['en']['titles'];
   /** Shown only to operators whose roles grant it; none: everyone. */
   permission?: Permission;
   Component: ComponentType<SectionProps>;

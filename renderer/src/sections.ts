@@ -18,29 +18,29 @@ import { ZonesScreen } from './screens/zones-screen.js';
  * permission that shows it; the first entry is where an operator starts.
  */
 export const sections: readonly Section[] = [
-  { id: 'home', label: 'Home', Component: HomeSection },
-  { id: 'users', label: 'Users', permission: 'users:read', Component: UsersScreen },
-  { id: 'time-periods', label: 'Time periods', permission: 'doors:read', Component: TimePeriodsScreen },
-  { id: 'calendars', label: 'Calendars', permission: 'doors:read', Component: CalendarsScreen },
-  { id: 'zones', label: 'Zones', permission: 'doors:read', Component: ZonesScreen },
-  { id: 'doors', label: 'Doors', permission: 'doors:read', Component: DoorsScreen },
-  { id: 'access-levels', label: 'Access levels', permission: 'doors:read', Component: AccessLevelsScreen },
-  {
-    id: 'events',
-    label: 'Events',
-    title: 'Access events',
-    permission: 'doors:read',
-    Component: EventsScreen,
-  },
-  { id: 'operators', label: 'Operators', permission: 'operators:read', Component: OperatorsScreen },
-  { id: 'roles', label: 'Roles', permission: 'operators:read', Component: RolesScreen },
+  { id: 'home', label: 'home', Component: HomeSection },
+  { id: 'users', label: 'users', permission: 'users:read', Component: UsersScreen },
+  { id: 'time-periods', label: 'timePeriods', permission: 'doors:read', Component: TimePeriodsScreen },
+  { id: 'calendars', label: 'calendars', permission: 'doors:read', Component: CalendarsScreen },
+  { id: 'zones', label: 'zones', permission: 'doors:read', Component: ZonesScreen },
+  { id: 'doors', label: 'doors', permission: 'doors:read', Component: DoorsScreen },
+  { id: 'access-levels', label: 'accessLevels', permission: 'doors:read', Component: AccessLevelsScreen },
+  { id: 'events', label: 'events', title: 'events', permission: 'doors:read', Component: EventsScreen },
+  { id: 'operators', label: 'operators', permission: 'operators:read', Component: OperatorsScreen },
+  { id: 'roles', label: 'roles', permission: 'operators:read', Component: RolesScreen },
   {
     id: 'directory',
-    label: 'Directory',
-    title: 'Directory (LDAP) settings',
+    label: 'directory',
+    title: 'directory',
     permission: 'settings:admin',
     Component: DirectoryScreen,
   },
-  { id: 'audit', label: 'Audit log', permission: 'audit:read', Component: AuditScreen },
-  { id: 'account', label: 'My account', Component: AccountScreen },
+  { id: 'audit', label: 'audit', permission: 'audit:read', Component: AuditScreen },
+  { id: 'account', label: 'account', Component: AccountScreen },
 ];
+
+/**
+ * Places kept in the navigation for what arrives with its hardware: the USB encoder, the portable
+ * programming device, door gateways and mobile keys. Shown disabled until their issues land.
+ */
+export const comingSections = ['encoder', 'ppd', 'gateways', 'mobileKeys'] as const;

@@ -1,13 +1,16 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Group, NavLink as NavItem, Stack, Text, Title } from '@mantine/core';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Trans } from 'react-i18next';
+import { NavLink, Navigate, Route, Routes, useLocation } from 'react-router';
 import type { Permission } from '../../../app/contract/permissions.js';
 import { ErrorAlert } from '../components/alert.js';
-import { NavBar } from '../components/nav-bar.js';
-import { Screen } from '../components/screen.js';
+import { LanguagePicker, ThemePicker } from '../components/shell-controls.js';
 import { WhoBar } from '../components/who-bar.js';
 import { errorText, isRpcError } from '../error-text.js';
-import { useHashRoute } from '../hash-route.js';
+import { useT } from '../i18n/i18n.js';
 import { call, subscribe } from '../rpc/client.js';
-import { sections } from '../sections.js';
+import type { Section } from '../section.js';
+import { comingSections, sections } from '../sections.js';
 import type { Session } from './login-screen.js';
 import type { Site } from './site-rename-form.js';
 
@@ -16,9 +19,21 @@ function newer(current: Site | undefined, next: Site): Site {
   return current && current.version > next.version ? current : next;
 }
 
+/** A section's heading; it takes focus when the section opens, so keyboard users start at the top. */
+function SectionTitle({ children }: { children: string }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  return (
+    <Title order={1} ref={heading} tabIndex={-1} mb="md">
+      {children}
+    </Title>
+  );
+}
+
 /**
- * The logged-in console: who is logged in, the sections their permissions allow, and the open one.
- * Failed calls that mean the session no longer serves are handled here, once, for every section.
+ * The logged-in console: a header (site, language, theme, who is logged in), the sections their
+ * permissions allow as navigation, and the open one as a route. Failed calls that mean the session no
+ * longer serves are handled here, once, for every section.
  */
 export function ConsoleShell({
   session,
@@ -31,9 +46,10 @@ export function ConsoleShell({
   onPasswordChangeRequired: () => void;
   onSessionRenewed: (session: Session) => void;
 }) {
+  const { t } = useT();
   const [site, setSite] = useState<Site>();
   const [error, setError] = useState<string>();
-  const route = useHashRoute();
+  const location = useLocation();
   const { operator } = session;
 
   const can = useCallback((p: Permission) => operator.permissions.includes(p), [operator.permissions]);
@@ -42,7 +58,7 @@ export function ConsoleShell({
   const failure = useCallback(
     (err: unknown): string | undefined => {
       if (isRpcError(err, 'UNAUTHENTICATED')) {
-        onLoggedOut('Your session has ended. Log in again.');
+        onLoggedOut(t('sessionEnded'));
         return undefined;
       }
       if (isRpcError(err, 'PASSWORD_CHANGE_REQUIRED')) {
@@ -51,7 +67,7 @@ export function ConsoleShell({
       }
       return errorText(err);
     },
-    [onLoggedOut, onPasswordChangeRequired],
+    [onLoggedOut, onPasswordChangeRequired, t],
   );
 
   useEffect(() => {
@@ -74,38 +90,82 @@ export function ConsoleShell({
   }, [readsSite, failure]);
 
   const visible = sections.filter((s) => !s.permission || can(s.permission));
-  const section = visible.find((s) => s.id === route) ?? visible[0]!;
-  const title =
-    section.id === 'home'
-      ? (site?.name ?? (readsSite ? 'Loading the site…' : 'Lintel'))
-      : (section.title ?? section.label);
-  const roleNames = operator.roles.map((r) => r.name).join(', ') || 'no role';
-  const { Component } = section;
+  const roleNames = operator.roles.map((r) => r.name).join(', ') || t('noRole');
+  const titleOf = (s: Section) =>
+    s.id === 'home'
+      ? (site?.name ?? (readsSite ? t('loadingSite') : t('brand')))
+      : s.title
+        ? t(`titles.${s.title}`)
+        : t(`nav.${s.label}`);
+  const screen = (s: Section) => {
+    const { Component } = s;
+    return (
+      // A new section is a new screen: its heading takes focus, its state starts fresh.
+      <Stack key={s.id} gap={0}>
+        <SectionTitle>{titleOf(s)}</SectionTitle>
+        {error ? <ErrorAlert>{error}</ErrorAlert> : null}
+        <Component
+          session={session}
+          site={site}
+          can={can}
+          failure={failure}
+          onSiteChanged={(next) => setSite((cur) => newer(cur, next))}
+          onSessionRenewed={onSessionRenewed}
+        />
+      </Stack>
+    );
+  };
 
   return (
-    <Screen
-      // A new section is a new screen: its heading takes focus, its state starts fresh.
-      key={section.id}
-      title={title}
-      wide={section.id !== 'home'}
-      nav={<NavBar items={visible} current={section.id} />}
-      actions={
-        <WhoBar onLoggedOut={onLoggedOut} onError={setError}>
-          <span>
-            Logged in as <strong>{operator.displayName}</strong> ({operator.username}, {roleNames})
-          </span>
-        </WhoBar>
-      }
-    >
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
-      <Component
-        session={session}
-        site={site}
-        can={can}
-        failure={failure}
-        onSiteChanged={(s) => setSite((cur) => newer(cur, s))}
-        onSessionRenewed={onSessionRenewed}
-      />
-    </Screen>
+    // A CSS grid rather than Mantine's AppShell, which sizes itself with a <style> element the
+    // console's Content-Security-Policy refuses.
+    <div className="shell">
+      <header className="shell-header">
+        <Group h="100%" justify="space-between" wrap="nowrap">
+          <Text fw={700} size="lg">
+            {t('brand')}
+          </Text>
+          <Group gap="sm" wrap="nowrap">
+            <LanguagePicker />
+            <ThemePicker />
+            <WhoBar onLoggedOut={onLoggedOut} onError={setError}>
+              <Text size="sm" span>
+                <Trans
+                  t={t}
+                  i18nKey="loggedInAs"
+                  values={{ name: operator.displayName, username: operator.username, roles: roleNames }}
+                  components={{ strong: <strong /> }}
+                />
+              </Text>
+            </WhoBar>
+          </Group>
+        </Group>
+      </header>
+      <nav className="shell-nav" aria-label={t('nav.label')}>
+        {visible.map((s) => (
+          <NavItem
+            key={s.id}
+            component={NavLink}
+            to={`/${s.id}`}
+            label={t(`nav.${s.label}`)}
+            active={location.pathname === `/${s.id}` || (s.id === 'home' && location.pathname === '/')}
+          />
+        ))}
+        <NavItem label={t('nav.devices')} defaultOpened childrenOffset="sm">
+          {comingSections.map((id) => (
+            <NavItem key={id} label={t(`nav.${id}`)} description={t('nav.comingLater')} disabled />
+          ))}
+        </NavItem>
+      </nav>
+      <main className="shell-main">
+        <Routes>
+          <Route path="/" element={screen(visible[0]!)} />
+          {visible.map((s) => (
+            <Route key={s.id} path={`/${s.id}`} element={screen(s)} />
+          ))}
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Routes>
+      </main>
+    </div>
   );
 }
