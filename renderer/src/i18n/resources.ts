@@ -1,4 +1,9 @@
+import { auth } from './auth.js';
 import { common } from './common.js';
+import { dashboard } from './dashboard.js';
+import { events } from './events.js';
+import { schedules } from './schedules.js';
+import { users } from './users.js';
 
 /**
  * Every namespace of strings, English and Spanish side by side. A screen adds its own file here; the
@@ -6,6 +11,11 @@ import { common } from './common.js';
  */
 export const resources = {
   common,
+  auth,
+  dashboard,
+  events,
+  schedules,
+  users,
 };
 
 /** The name of a namespace of strings. */

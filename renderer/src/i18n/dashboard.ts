@@ -1,0 +1,4 @@
+import { strings } from './strings.js';
+
+/** Strings of the dashboard screens. */
+export const dashboard = strings({}, {});

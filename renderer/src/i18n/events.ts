@@ -1,0 +1,4 @@
+import { strings } from './strings.js';
+
+/** Strings of the events screens. */
+export const events = strings({}, {});

@@ -1,0 +1,4 @@
+import { strings } from './strings.js';
+
+/** Strings of the schedules screens. */
+export const schedules = strings({}, {});
