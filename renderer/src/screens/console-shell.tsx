@@ -10,6 +10,7 @@ import { errorText, isRpcError } from '../error-text.js';
 import { useT } from '../i18n/i18n.js';
 import { call, subscribe } from '../rpc/client.js';
 import type { Section } from '../section.js';
+import { SiteTimeProvider } from '../site-time.js';
 import { comingSections, sections } from '../sections.js';
 import type { Session } from './login-screen.js';
 import type { Site } from './site-rename-form.js';
@@ -158,13 +159,15 @@ export function ConsoleShell({
         </NavItem>
       </nav>
       <main className="shell-main">
-        <Routes>
-          <Route path="/" element={screen(visible[0]!)} />
-          {visible.map((s) => (
-            <Route key={s.id} path={`/${s.id}`} element={screen(s)} />
-          ))}
-          <Route path="*" element={<Navigate to="/" replace />} />
-        </Routes>
+        <SiteTimeProvider timeZone={site?.timeZone}>
+          <Routes>
+            <Route path="/" element={screen(visible[0]!)} />
+            {visible.map((s) => (
+              <Route key={s.id} path={`/${s.id}`} element={screen(s)} />
+            ))}
+            <Route path="*" element={<Navigate to="/" replace />} />
+          </Routes>
+        </SiteTimeProvider>
       </main>
     </div>
   );
