@@ -54,6 +54,16 @@ export const users = strings(
       nothing: 'Choose at least one change.',
       same: 'Cannot give and take the same access level.',
     },
+    blacklist: {
+      title: 'Blacklist',
+      fill: 'Blacklist fill',
+      entries: '{{entries}} of {{capacity}} entries ({{percent}}%).',
+      compactable_one: 'Compacting would free {{count}}.',
+      compactable_other: 'Compacting would free {{count}}.',
+      notFilling: 'No keys were cancelled in the last 30 days, so it is not filling up.',
+      tenYears: 'At {{rate}} cancellations a day it will not fill for more than ten years.',
+      fullIn: 'At {{rate}} cancellations a day it is full in {{days}} days: compact it before then.',
+    },
     detail: {
       title: '{{name}}',
       keys: 'Keys of {{name}}',
@@ -119,6 +129,16 @@ export const users = strings(
       applied_other: '{{count}} usuarios cambiados.',
       nothing: 'Elija al menos un cambio.',
       same: 'No se puede dar y quitar el mismo nivel de acceso.',
+    },
+    blacklist: {
+      title: 'Lista negra',
+      fill: 'Ocupación de la lista negra',
+      entries: '{{entries}} de {{capacity}} entradas ({{percent}} %).',
+      compactable_one: 'Compactarla liberaría {{count}}.',
+      compactable_other: 'Compactarla liberaría {{count}}.',
+      notFilling: 'No se ha cancelado ninguna llave en los últimos 30 días, así que no se está llenando.',
+      tenYears: 'A {{rate}} cancelaciones al día no se llenará en más de diez años.',
+      fullIn: 'A {{rate}} cancelaciones al día se llena en {{days}} días: compáctela antes.',
     },
     detail: {
       title: '{{name}}',

@@ -1,17 +1,161 @@
+import { Anchor, Badge, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import { useT } from '../i18n/i18n.js';
+import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
+import { useFormatTime } from '../site-time.js';
+import { BlacklistPanel } from './blacklist-panel.js';
 import { SiteRenameForm } from './site-rename-form.js';
+import './home-section.css';
 
-/** The home screen's content: the site, and renaming it for those allowed to. */
+/** One card of the dashboard, named for assistive tech by its heading. */
+function Card({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <Paper withBorder p="md" component="section" aria-label={title} className="dashboard-card">
+      <Title order={2} size="h4" mb="xs">
+        {title}
+      </Title>
+      {children}
+    </Paper>
+  );
+}
+
+/** The doors: how many of each kind, and those not opening in standard mode (office, lockdown). */
+function DoorsCard() {
+  const { t } = useT('dashboard');
+  const count = (params: { kind?: 'online' | 'offline' | 'rf' }) =>
+    call('doors.list', { ...params, limit: 1 }).then((p) => p.total);
+  const totals = useQuery({
+    queryKey: ['doors.list', 'dashboard-totals'],
+    queryFn: async () => ({
+      all: await count({}),
+      online: await count({ kind: 'online' }),
+      offline: await count({ kind: 'offline' }),
+      rf: await count({ kind: 'rf' }),
+    }),
+  });
+  const special = useQuery({
+    queryKey: ['doors.list', 'dashboard-special'],
+    queryFn: async () =>
+      (
+        await Promise.all(
+          (['lockdown', 'office', 'timed-office'] as const).map((openMode) =>
+            call('doors.list', { openMode, limit: 20, sort: 'name' }),
+          ),
+        )
+      ).flatMap((p) => p.items),
+  });
+  return (
+    <Card title={t('doors.title')}>
+      {totals.data ? (
+        <Group gap="xs" mb="xs">
+          <Text fw={600}>{t('doors.total', { count: totals.data.all })}</Text>
+          <Badge variant="light">{t('doors.online', { count: totals.data.online })}</Badge>
+          <Badge variant="light">{t('doors.offline', { count: totals.data.offline })}</Badge>
+          <Badge variant="light">{t('doors.rf', { count: totals.data.rf })}</Badge>
+        </Group>
+      ) : null}
+      {special.data?.length ? (
+        <>
+          <Text size="sm" fw={600}>
+            {t('doors.notStandard')}
+          </Text>
+          <ul className="dashboard-list">
+            {special.data.map((d) => (
+              <li key={d.id}>
+                {d.name} — {t(`openMode.${d.openMode}`)}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : special.data ? (
+        <Text size="sm">{t('doors.allStandard')}</Text>
+      ) : null}
+      <Text size="sm" c="dimmed" mt="xs">
+        {t('doors.live')}
+      </Text>
+    </Card>
+  );
+}
+
+/** The last few access events, newest first. */
+function EventsCard() {
+  const { t } = useT('dashboard');
+  const formatTime = useFormatTime();
+  const recent = useQuery({
+    queryKey: ['events.list', 'dashboard'],
+    queryFn: () => call('events.list', { limit: 8 }),
+  });
+  const events = recent.data?.events;
+  return (
+    <Card title={t('events.title')}>
+      {events?.length ? (
+        <Table striped aria-label={t('events.title')}>
+          <Table.Tbody>
+            {events.map((e) => (
+              <Table.Tr key={e.id}>
+                <Table.Td>{formatTime(e.at)}</Table.Td>
+                <Table.Td>{e.kind}</Table.Td>
+                <Table.Td>{e.doorName ?? '—'}</Table.Td>
+                <Table.Td>{e.userName ?? '—'}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      ) : events ? (
+        <Text size="sm">{t('events.none')}</Text>
+      ) : null}
+      <Anchor component={Link} to="/events" size="sm">
+        {t('events.all')}
+      </Anchor>
+    </Card>
+  );
+}
+
+/** How many keys must visit an update point to carry their holder's current rights. */
+function KeysCard() {
+  const { t } = useT('dashboard');
+  const stale = useQuery({
+    queryKey: ['keys.list', 'needs-update'],
+    queryFn: () => call('keys.list', { status: 'needs-update', limit: 1 }),
+  });
+  const count = stale.data?.total;
+  return (
+    <Card title={t('keys.title')}>
+      {count === undefined ? null : (
+        <Text size="sm">{count ? t('keys.count', { count }) : t('keys.none')}</Text>
+      )}
+    </Card>
+  );
+}
+
+/** The home dashboard: the site, its doors, recent events, keys to update, the blacklist, devices. */
 export function HomeSection({ site, can, failure, onSiteChanged }: SectionProps) {
-  if (!can('site:read'))
-    return <p>Your roles do not include seeing the site. Use the sections above for what they allow.</p>;
+  const { t } = useT('dashboard');
+  const blacklist = useQuery({
+    queryKey: ['blacklist.status'],
+    queryFn: () => call('blacklist.status', {}),
+    enabled: can('users:read'),
+  });
+  if (!can('site:read')) return <Text>{t('noSite')}</Text>;
   if (!site) return null;
   return (
-    <>
-      <p className="subtitle">Time zone: {site.timeZone}</p>
+    <Stack gap="md">
+      <Text c="dimmed">{t('timeZone', { zone: site.timeZone })}</Text>
+      <div className="dashboard">
+        {can('doors:read') ? <DoorsCard /> : null}
+        {can('doors:read') ? <EventsCard /> : null}
+        {can('users:read') ? <KeysCard /> : null}
+        {blacklist.data ? <BlacklistPanel status={blacklist.data} /> : null}
+        <Card title={t('devices.title')}>
+          <Text size="sm">{t('devices.none')}</Text>
+        </Card>
+      </div>
       {can('settings:admin') ? (
         <SiteRenameForm site={site} onSaved={onSiteChanged} failure={failure} />
       ) : null}
-    </>
+    </Stack>
   );
 }
