@@ -1,5 +1,4 @@
 import { Button, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { User } from '../../../app/contract/methods/users.js';
@@ -33,7 +32,9 @@ export function UsersScreen({ can, failure }: SectionProps) {
   const write = can('users:write');
   const refresh = useRefreshUsers();
   const [search, setSearch] = useState('');
-  const [debounced] = useDebouncedValue(search.trim(), 150);
+  // No debounce: each keystroke asks (a search answers in milliseconds) and TanStack Query shows the
+  // newest answer, keeping the previous rows until it arrives.
+  const debounced = search.trim();
   const [validity, setValidity] = useState<Validity | ''>('');
   const [hasKey, setHasKey] = useState<'' | 'yes' | 'no'>('');
   const [sort, setSort] = useState<{ sort: Sort; order: 'asc' | 'desc' }>({ sort: 'lastName', order: 'asc' });
