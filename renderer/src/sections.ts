@@ -1,42 +1,93 @@
-import type { Section } from './section.js';
-import { AccountScreen } from './screens/account-screen.js';
-import { AccessLevelsScreen } from './screens/access-levels-screen.js';
-import { AuditScreen } from './screens/audit-screen.js';
-import { CalendarsScreen } from './screens/calendars-screen.js';
-import { DirectoryScreen } from './screens/directory-screen.js';
-import { DoorsScreen } from './screens/doors-screen.js';
-import { EventsScreen } from './screens/events-screen.js';
-import { HomeSection } from './screens/home-section.js';
-import { OperatorsScreen } from './screens/operators-screen.js';
-import { RolesScreen } from './screens/roles-screen.js';
-import { UsersScreen } from './screens/users-screen.js';
-import { TimePeriodsScreen } from './screens/time-periods-screen.js';
-import { ZonesScreen } from './screens/zones-screen.js';
+import { lazy, type ComponentType } from 'react';
+import type { Section, SectionProps } from './section.js';
+
+/**
+ * A section's screen, loaded when first opened: the login screen and the shell then download without
+ * the code of every screen (a cold console is usable sooner), and each screen is its own chunk.
+ */
+function screen(load: () => Promise<object>, name: string) {
+  return lazy(async () => ({ default: (await load())[name as keyof object] as ComponentType<SectionProps> }));
+}
 
 /**
  * The console's sections, in navigation order. A new feature adds its screen here with the
  * permission that shows it; the first entry is where an operator starts.
  */
 export const sections: readonly Section[] = [
-  { id: 'home', label: 'home', Component: HomeSection },
-  { id: 'users', label: 'users', permission: 'users:read', Component: UsersScreen },
-  { id: 'time-periods', label: 'timePeriods', permission: 'doors:read', Component: TimePeriodsScreen },
-  { id: 'calendars', label: 'calendars', permission: 'doors:read', Component: CalendarsScreen },
-  { id: 'zones', label: 'zones', permission: 'doors:read', Component: ZonesScreen },
-  { id: 'doors', label: 'doors', permission: 'doors:read', Component: DoorsScreen },
-  { id: 'access-levels', label: 'accessLevels', permission: 'doors:read', Component: AccessLevelsScreen },
-  { id: 'events', label: 'events', title: 'events', permission: 'doors:read', Component: EventsScreen },
-  { id: 'operators', label: 'operators', permission: 'operators:read', Component: OperatorsScreen },
-  { id: 'roles', label: 'roles', permission: 'operators:read', Component: RolesScreen },
+  { id: 'home', label: 'home', Component: screen(() => import('./screens/home-section.js'), 'HomeSection') },
+  {
+    id: 'users',
+    label: 'users',
+    permission: 'users:read',
+    Component: screen(() => import('./screens/users-screen.js'), 'UsersScreen'),
+  },
+  {
+    id: 'time-periods',
+    label: 'timePeriods',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/time-periods-screen.js'), 'TimePeriodsScreen'),
+  },
+  {
+    id: 'calendars',
+    label: 'calendars',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/calendars-screen.js'), 'CalendarsScreen'),
+  },
+  {
+    id: 'zones',
+    label: 'zones',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/zones-screen.js'), 'ZonesScreen'),
+  },
+  {
+    id: 'doors',
+    label: 'doors',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/doors-screen.js'), 'DoorsScreen'),
+  },
+  {
+    id: 'access-levels',
+    label: 'accessLevels',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/access-levels-screen.js'), 'AccessLevelsScreen'),
+  },
+  {
+    id: 'events',
+    label: 'events',
+    title: 'events',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/events-screen.js'), 'EventsScreen'),
+  },
+  {
+    id: 'operators',
+    label: 'operators',
+    permission: 'operators:read',
+    Component: screen(() => import('./screens/operators-screen.js'), 'OperatorsScreen'),
+  },
+  {
+    id: 'roles',
+    label: 'roles',
+    permission: 'operators:read',
+    Component: screen(() => import('./screens/roles-screen.js'), 'RolesScreen'),
+  },
   {
     id: 'directory',
     label: 'directory',
     title: 'directory',
     permission: 'settings:admin',
-    Component: DirectoryScreen,
+    Component: screen(() => import('./screens/directory-screen.js'), 'DirectoryScreen'),
   },
-  { id: 'audit', label: 'audit', permission: 'audit:read', Component: AuditScreen },
-  { id: 'account', label: 'account', Component: AccountScreen },
+  {
+    id: 'audit',
+    label: 'audit',
+    permission: 'audit:read',
+    Component: screen(() => import('./screens/audit-screen.js'), 'AuditScreen'),
+  },
+  {
+    id: 'account',
+    label: 'account',
+    Component: screen(() => import('./screens/account-screen.js'), 'AccountScreen'),
+  },
 ];
 
 /**
