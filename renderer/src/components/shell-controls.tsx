@@ -23,7 +23,8 @@ export function LanguagePicker() {
 /** Light, dark or as the system; Mantine remembers the choice. */
 export function ThemePicker() {
   const { t } = useT();
-  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  // keepTransitions: otherwise Mantine pauses transitions with a <style> element, which the CSP refuses.
+  const { colorScheme, setColorScheme } = useMantineColorScheme({ keepTransitions: true });
   return (
     <SegmentedControl
       aria-label={t('theme.label')}
