@@ -16,5 +16,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     assetsInlineLimit: 0,
+    // Modules run in import order even across chunks, so main.tsx's first import (zod-config.ts,
+    // which keeps zod from probing for eval under the CSP) runs before any schema is built.
+    rolldownOptions: { output: { strictExecutionOrder: true } },
   },
 });

@@ -1,13 +1,19 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { ErrorAlert } from './components/alert.js';
 import { Screen } from './components/screen.js';
 import { errorText, isRpcError } from './error-text.js';
+import { useT } from './i18n/i18n.js';
 import { call } from './rpc/client.js';
+import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { ChangePasswordScreen } from './screens/change-password-screen.js';
-import { ConsoleShell } from './screens/console-shell.js';
 import { LoginScreen, type Session } from './screens/login-screen.js';
 import { SetupScreen } from './screens/setup-screen.js';
+
+// The logged-in console is its own chunk: a cold login screen does not wait for it.
+const ConsoleShell = lazy(async () => ({
+  default: (await import('./screens/console-shell.js')).ConsoleShell,
+}));
 
 /** Which screen the console shows, with what it needs. */
 type View =
@@ -38,9 +44,11 @@ async function startingView(): Promise<View> {
 
 /** The console: picks the screen and moves between them. */
 export function App() {
+  const { t } = useT('auth');
   const [view, setView] = useState<View>({ kind: 'loading' });
   const [attempt, setAttempt] = useState(0);
   const navigate = useNavigate();
+  const queries = useQueryClient();
   // Forgets the section (at logout or a password change), so the next screen starts at home.
   const clearRoute = useCallback(() => navigate('/', { replace: true }), [navigate]);
 
@@ -58,13 +66,15 @@ export function App() {
   const toLogin = useCallback(
     (notice?: string, username?: string) => {
       clearRoute();
+      // What one operator's session read is not left for the next one to see.
+      queries.clear();
       // The site name shown on the login screen is read again: it may have changed meanwhile.
       call('setup.status', {}).then(
         (s) => setView({ kind: 'login', siteName: s.siteName, notice, username }),
         () => setView({ kind: 'login', siteName: '', notice, username }),
       );
     },
-    [clearRoute],
+    [clearRoute, queries],
   );
   const toPasswordChange = useCallback(
     () => setView((v) => ({ kind: 'password', session: v.kind === 'home' ? v.session : undefined })),
@@ -79,16 +89,16 @@ export function App() {
   switch (view.kind) {
     case 'loading':
       return (
-        <Screen title="Lintel">
-          <p role="status">Connecting to the Lintel service…</p>
+        <Screen title={t('common:brand')}>
+          <p role="status">{t('common:connecting')}</p>
         </Screen>
       );
     case 'failed':
       return (
-        <Screen title="Lintel">
+        <Screen title={t('common:brand')}>
           <ErrorAlert>{view.message}</ErrorAlert>
           <button type="button" onClick={retry}>
-            Try again
+            {t('common:tryAgain')}
           </button>
         </Screen>
       );
@@ -96,10 +106,8 @@ export function App() {
       return (
         <SetupScreen
           siteName={view.siteName}
-          onCreated={(username) =>
-            toLogin(`Administrator “${username}” created. Log in with the new password.`, username)
-          }
-          onAlreadyDone={() => toLogin('An administrator already exists. Log in.')}
+          onCreated={(username) => toLogin(t('setup.created', { username }), username)}
+          onAlreadyDone={() => toLogin(t('setup.alreadyDone'))}
         />
       );
     case 'login':
@@ -125,12 +133,14 @@ export function App() {
       );
     case 'home':
       return (
-        <ConsoleShell
-          session={view.session}
-          onLoggedOut={toLogin}
-          onPasswordChangeRequired={toPasswordChange}
-          onSessionRenewed={toHome}
-        />
+        <Suspense fallback={null}>
+          <ConsoleShell
+            session={view.session}
+            onLoggedOut={toLogin}
+            onPasswordChangeRequired={toPasswordChange}
+            onSessionRenewed={toHome}
+          />
+        </Suspense>
       );
   }
 }

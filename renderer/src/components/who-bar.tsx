@@ -1,5 +1,8 @@
-import { useState, type ReactNode } from 'react';
+import { Button, Group } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { errorText, isRpcError } from '../error-text.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 
 /** Who is logged in and a Log out button: the top bar's actions on every screen behind the login. */
@@ -14,30 +17,29 @@ export function WhoBar({
   /** Logging out failed and the session carries on: what to show. */
   onError: (message: string) => void;
 }) {
-  const [leaving, setLeaving] = useState(false);
-
-  async function logout() {
-    setLeaving(true);
-    try {
-      await call('session.logout', {});
-      onLoggedOut('You have logged out.');
-    } catch (err) {
+  const { t } = useT();
+  const logout = useMutation({
+    mutationFn: () => call('session.logout', {}),
+    onSuccess: () => onLoggedOut(t('loggedOut')),
+    onError: (err) => {
       // A session that had already ended is as logged out as can be.
-      if (isRpcError(err, 'UNAUTHENTICATED')) {
-        onLoggedOut('You have logged out.');
-        return;
-      }
-      onError(errorText(err));
-      setLeaving(false);
-    }
-  }
+      if (isRpcError(err, 'UNAUTHENTICATED')) onLoggedOut(t('loggedOut'));
+      else onError(errorText(err));
+    },
+  });
 
   return (
-    <div className="who">
+    <Group gap="sm" wrap="nowrap">
       {children}
-      <button type="button" className="secondary" onClick={logout} disabled={leaving}>
-        Log out
-      </button>
-    </div>
+      <Button
+        variant="default"
+        size="xs"
+        // Stays busy after success: the screen is about to give way to the login.
+        loading={logout.isPending || logout.isSuccess}
+        onClick={() => logout.mutate()}
+      >
+        {t('logOut')}
+      </Button>
+    </Group>
   );
 }

@@ -1,16 +1,19 @@
-import type { FormEvent } from 'react';
-import { ErrorAlert } from '../components/alert.js';
-import { Field } from '../components/field.js';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { Alert, Button, PasswordInput, Stack } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import type { ParamsOf } from '../../../app/contract/index.js';
 import { isRpcError } from '../error-text.js';
 import { sentence } from '../format.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { useDraft } from '../use-draft.js';
-import { useFormSend } from '../use-form-send.js';
+import { placeServerIssues, required, useFieldError } from './auth/field-error.js';
+import { changePasswordForm, limits, type ChangePasswordFormValues } from './auth/schemas.js';
 import type { Session } from './login-screen.js';
+import './auth/auth.css';
 
-type FieldName = 'current' | 'next' | 'confirm';
-
-const empty: Record<FieldName, string> = { current: '', next: '', confirm: '' };
+const empty: ChangePasswordFormValues = { currentPassword: '', newPassword: '', confirm: '' };
 
 /**
  * Changes the operator's own password. The service ends every session of theirs and starts a fresh one
@@ -18,92 +21,92 @@ const empty: Record<FieldName, string> = { current: '', next: '', confirm: '' };
  */
 export function ChangePasswordForm({
   username,
-  submitLabel = 'Change password',
+  submitLabel,
   onChanged,
   failure,
 }: {
   /** Given to password managers (in a hidden field) so they update the right entry. */
   username: string | undefined;
+  /** The button's words, when more than "Change password". */
   submitLabel?: string;
   onChanged: (session: Session) => void;
   /** Words for a failed call (see SectionProps). */
   failure: (err: unknown) => string | undefined;
 }) {
-  const [values, setValues, set] = useDraft(empty);
-  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<FieldName>(failure);
+  const { t } = useT('auth');
+  const fieldError = useFieldError();
+  const [formError, setFormError] = useState<string>();
+  const {
+    register,
+    handleSubmit,
+    setError,
+    reset,
+    resetField,
+    formState: { errors },
+  } = useForm({ resolver: zodResolver(changePasswordForm), defaultValues: empty });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const change = useMutation({
+    mutationFn: (params: ParamsOf<'session.changePassword'>) => call('session.changePassword', params),
+    onSuccess: ({ operator, expiresAt }) => {
+      reset(empty);
+      onChanged({ operator, expiresAt });
+    },
+    onError: (err) => {
+      if (isRpcError(err, 'INVALID_CREDENTIALS')) {
+        resetField('currentPassword');
+        return setError(
+          'currentPassword',
+          { type: 'server', message: 'wrongCurrent' },
+          { shouldFocus: true },
+        );
+      }
+      if (isRpcError(err, 'WEAK_PASSWORD'))
+        return setError(
+          'newPassword',
+          { type: 'server', message: t('password.weak', { reason: sentence(err.message) }) },
+          { shouldFocus: true },
+        );
+      const placed = placeServerIssues(err, ['currentPassword', 'newPassword'] as const, setError);
+      setFormError(placed ? placed.rest : failure(err));
+    },
+  });
+  const busy = change.isPending;
+
+  const submit = handleSubmit(({ currentPassword, newPassword }) => {
     setFormError(undefined);
-    if (!values.current) return setErrors({ current: 'Type your current password.' });
-    if (values.next !== values.confirm)
-      return setErrors({ confirm: 'The two new passwords differ. Type the same password twice.' });
-    if (values.next === values.current)
-      return setErrors({ next: 'The new password must differ from the current one.' });
-    setErrors({});
-    await send(
-      async () => {
-        const { operator, expiresAt } = await call('session.changePassword', {
-          currentPassword: values.current,
-          newPassword: values.next,
-        });
-        setValues(empty);
-        onChanged({ operator, expiresAt });
-      },
-      {
-        explain: (err) => {
-          if (isRpcError(err, 'INVALID_CREDENTIALS')) {
-            setErrors({ current: 'That is not your current password. Type it again.' });
-            setValues((v) => ({ ...v, current: '' }));
-            return true;
-          }
-          if (isRpcError(err, 'WEAK_PASSWORD')) {
-            setErrors({ next: `${sentence(err.message)} Choose a longer or less common password.` });
-            return true;
-          }
-          return false;
-        },
-      },
-    );
-  }
+    change.mutate({ currentPassword, newPassword });
+  });
+
+  const field = (name: keyof ChangePasswordFormValues) => ({
+    ...register(name),
+    ...fieldError(errors[name], limits.password),
+    ...required,
+    visibilityToggleButtonProps: { 'aria-label': t('showPassword') },
+  });
 
   return (
-    <form onSubmit={submit} noValidate aria-busy={busy} aria-label="Change password">
-      {formError ? <ErrorAlert>{formError}</ErrorAlert> : null}
-      {username ? (
-        <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
-      ) : null}
-      <Field
-        label="Current password"
-        type="password"
-        value={values.current}
-        onChange={set('current')}
-        autoComplete="current-password"
-        error={errors.current}
-        required
-      />
-      <Field
-        label="New password"
-        type="password"
-        value={values.next}
-        onChange={set('next')}
-        autoComplete="new-password"
-        hint="At least 12 characters; a few unrelated words make a good one."
-        error={errors.next}
-        required
-      />
-      <Field
-        label="Confirm new password"
-        type="password"
-        value={values.confirm}
-        onChange={set('confirm')}
-        autoComplete="new-password"
-        error={errors.confirm}
-        required
-      />
-      <button type="submit" disabled={busy}>
-        {busy ? 'Changing password…' : submitLabel}
-      </button>
+    <form className="auth-form" onSubmit={submit} noValidate aria-busy={busy} aria-label={t('password.form')}>
+      <Stack gap="md">
+        {formError ? <Alert color="red">{formError}</Alert> : null}
+        {username ? (
+          <input type="text" name="username" autoComplete="username" value={username} readOnly hidden />
+        ) : null}
+        <PasswordInput
+          {...field('currentPassword')}
+          label={t('password.current')}
+          autoComplete="current-password"
+        />
+        <PasswordInput
+          {...field('newPassword')}
+          label={t('password.next')}
+          description={t('password.nextHint')}
+          autoComplete="new-password"
+        />
+        <PasswordInput {...field('confirm')} label={t('password.confirm')} autoComplete="new-password" />
+        <Button type="submit" loading={busy} className="auth-submit">
+          {busy ? t('password.submitting') : (submitLabel ?? t('password.submit'))}
+        </Button>
+      </Stack>
     </form>
   );
 }

@@ -1,8 +1,10 @@
+import { Alert, Text } from '@mantine/core';
 import { useState } from 'react';
-import { ErrorAlert } from '../components/alert.js';
+import { Trans } from 'react-i18next';
 import { Screen } from '../components/screen.js';
 import { WhoBar } from '../components/who-bar.js';
 import { errorText, isRpcError } from '../error-text.js';
+import { useT } from '../i18n/i18n.js';
 import { ChangePasswordForm } from './change-password-form.js';
 import type { Session } from './login-screen.js';
 
@@ -20,11 +22,12 @@ export function ChangePasswordScreen({
   onChanged: (session: Session) => void;
   onLoggedOut: (notice?: string) => void;
 }) {
+  const { t } = useT('auth');
   const [error, setError] = useState<string>();
 
   const failure = (err: unknown): string | undefined => {
     if (isRpcError(err, 'UNAUTHENTICATED')) {
-      onLoggedOut('Your session has ended. Log in again.');
+      onLoggedOut(t('common:sessionEnded'));
       return undefined;
     }
     return errorText(err);
@@ -32,25 +35,27 @@ export function ChangePasswordScreen({
 
   return (
     <Screen
-      title="Change your password"
+      title={t('password.title')}
       actions={
         <WhoBar onLoggedOut={onLoggedOut} onError={setError}>
           {session ? (
-            <span>
-              Logged in as <strong>{session.operator.displayName}</strong> ({session.operator.username})
-            </span>
+            <Text size="sm" span>
+              <Trans
+                t={t}
+                i18nKey="password.loggedInAs"
+                values={{ name: session.operator.displayName, username: session.operator.username }}
+                components={{ strong: <strong /> }}
+              />
+            </Text>
           ) : null}
         </WhoBar>
       }
     >
-      <p>
-        Your password is temporary: an administrator set it. Choose a new password that only you know to
-        continue.
-      </p>
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
+      <Text>{t('password.intro')}</Text>
+      {error ? <Alert color="red">{error}</Alert> : null}
       <ChangePasswordForm
         username={session?.operator.username}
-        submitLabel="Change password and continue"
+        submitLabel={t('password.submitAndContinue')}
         onChanged={onChanged}
         failure={failure}
       />

@@ -1,47 +1,20 @@
-import { useState, type FormEvent } from 'react';
-import type { ParamIssue } from '../../../app/contract/errors.js';
-import { ErrorAlert } from '../components/alert.js';
-import { Field } from '../components/field.js';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { Alert, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useForm } from 'react-hook-form';
+import { Trans } from 'react-i18next';
+import type { ParamsOf } from '../../../app/contract/index.js';
 import { Screen } from '../components/screen.js';
-import { errorText } from '../error-text.js';
-import type { FieldErrors } from '../param-issues.js';
+import { errorText, isRpcError } from '../error-text.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { RpcCallError } from '../rpc/rpc-call-error.js';
-import { useDraft } from '../use-draft.js';
+import { placeServerIssues, required, useFieldError } from './auth/field-error.js';
+import { limits, setupForm, type SetupFormValues } from './auth/schemas.js';
+import './auth/auth.css';
 
-type FieldName = 'token' | 'siteName' | 'username' | 'displayName' | 'password' | 'confirm';
-
-const labels: Record<FieldName, string> = {
-  token: 'Setup token',
-  siteName: 'Site name',
-  username: 'Administrator username',
-  displayName: 'Display name',
-  password: 'Password',
-  confirm: 'Confirm password',
-};
-
-/** Puts a server error next to the field it is about; what belongs to no field goes above the form. */
-function placeError(err: unknown): { fields: FieldErrors<FieldName>; form?: string } {
-  if (!(err instanceof RpcCallError)) return { fields: {}, form: errorText(err) };
-  switch (err.name) {
-    case 'SETUP_TOKEN_INVALID':
-      return { fields: { token: err.message } };
-    case 'WEAK_PASSWORD':
-      return { fields: { password: err.message } };
-    case 'INVALID_PARAMS': {
-      const fields: FieldErrors<FieldName> = {};
-      const rest: string[] = [];
-      for (const issue of (err.data.issues ?? []) as ParamIssue[]) {
-        const name = issue.path.split('.')[0] as FieldName;
-        if (name in labels && !fields[name]) fields[name] = `${labels[name]} ${issue.message}.`;
-        else rest.push(`${issue.path || 'params'}: ${issue.message}`);
-      }
-      return rest.length ? { fields, form: rest.join('; ') } : { fields };
-    }
-    default:
-      return { fields: {}, form: errorText(err) };
-  }
-}
+/** The fields whose contract path matches the form's, for the issues of an INVALID_PARAMS answer. */
+const PARAM_FIELDS = ['token', 'siteName', 'username', 'displayName', 'password'] as const;
 
 /** First run: the setup token the service printed, and the site's first administrator. */
 export function SetupScreen({
@@ -53,85 +26,113 @@ export function SetupScreen({
   onCreated: (username: string) => void;
   onAlreadyDone: () => void;
 }) {
-  const [values, , set] = useDraft<Record<FieldName, string>>({
-    token: '',
-    siteName,
-    username: '',
-    displayName: '',
-    password: '',
-    confirm: '',
-  });
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors<FieldName>>({});
+  const { t } = useT('auth');
+  const fieldError = useFieldError();
   const [formError, setFormError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const {
+    register,
+    handleSubmit,
+    setError,
+    formState: { errors },
+  } = useForm({
+    resolver: zodResolver(setupForm),
+    defaultValues: {
+      token: '',
+      siteName,
+      username: '',
+      displayName: '',
+      password: '',
+      confirm: '',
+    } satisfies SetupFormValues,
+  });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const create = useMutation({
+    mutationFn: (params: ParamsOf<'setup.createAdmin'>) => call('setup.createAdmin', params),
+    onSuccess: (_result, params) => onCreated(params.username),
+    onError: (err) => {
+      if (isRpcError(err, 'SETUP_ALREADY_DONE')) return onAlreadyDone();
+      if (isRpcError(err, 'SETUP_TOKEN_INVALID'))
+        return setError('token', { type: 'server', message: err.message }, { shouldFocus: true });
+      if (isRpcError(err, 'WEAK_PASSWORD'))
+        return setError('password', { type: 'server', message: err.message }, { shouldFocus: true });
+      const placed = placeServerIssues(err, PARAM_FIELDS, setError);
+      setFormError(placed ? placed.rest : errorText(err));
+    },
+  });
+  const busy = create.isPending || create.isSuccess;
+
+  const submit = handleSubmit(({ token, username, password, displayName, siteName: name }) => {
     setFormError(undefined);
-    if (values.password !== values.confirm) {
-      setFieldErrors({ confirm: 'The two passwords differ. Type the same password twice.' });
-      return;
-    }
-    setFieldErrors({});
-    setBusy(true);
-    try {
-      await call('setup.createAdmin', {
-        token: values.token.trim(),
-        username: values.username,
-        password: values.password,
-        ...(values.displayName.trim() ? { displayName: values.displayName } : {}),
-        // Sent whenever edited, even emptied, so the service says what is wrong with it.
-        ...(values.siteName !== siteName ? { siteName: values.siteName } : {}),
-      });
-      onCreated(values.username.trim());
-    } catch (err) {
-      if (err instanceof RpcCallError && err.name === 'SETUP_ALREADY_DONE') {
-        onAlreadyDone();
-        return;
-      }
-      const placed = placeError(err);
-      setFieldErrors(placed.fields);
-      setFormError(placed.form);
-    } finally {
-      setBusy(false);
-    }
-  }
+    create.mutate({
+      token,
+      username,
+      password,
+      ...(displayName ? { displayName } : {}),
+      // Sent only when edited: the service keeps the name it has otherwise.
+      ...(name !== siteName.trim() ? { siteName: name } : {}),
+    });
+  });
 
-  const field = (
-    name: FieldName,
-    extra: { type?: string; autoComplete?: string; required?: boolean; hint?: string },
-  ) => (
-    <Field
-      name={name}
-      label={labels[name]}
-      value={values[name]}
-      onChange={set(name)}
-      error={fieldErrors[name]}
-      required={extra.required ?? true}
-      {...extra}
-    />
-  );
+  /** What every field of the form shares: its value, and its error beside it. */
+  const field = (name: keyof SetupFormValues, max?: number) => ({
+    ...register(name),
+    ...fieldError(errors[name], max),
+  });
 
   return (
-    <Screen title="Set up Lintel">
-      <p>
-        No administrator exists yet. Enter the setup token that <code>lintel serve</code> printed when it
-        started, then create the first administrator of this site.
-      </p>
-      <form onSubmit={submit} noValidate aria-busy={busy}>
-        {formError ? <ErrorAlert>{formError}</ErrorAlert> : null}
-        {field('token', {
-          autoComplete: 'one-time-code',
-          hint: 'Looks like ABCD-EFGH-…; it is valid for 24 hours.',
-        })}
-        {field('siteName', { autoComplete: 'organization' })}
-        {field('username', { autoComplete: 'username' })}
-        {field('displayName', { autoComplete: 'name', required: false, hint: 'Shown in the audit trail.' })}
-        {field('password', { type: 'password', autoComplete: 'new-password' })}
-        {field('confirm', { type: 'password', autoComplete: 'new-password' })}
-        <button type="submit" disabled={busy}>
-          {busy ? 'Creating administrator…' : 'Create administrator'}
-        </button>
+    <Screen title={t('setup.title')}>
+      <Text>
+        <Trans t={t} i18nKey="setup.intro" components={{ code: <code /> }} />
+      </Text>
+      <form className="auth-form" onSubmit={submit} noValidate aria-busy={busy} aria-label={t('setup.form')}>
+        <Stack gap="md">
+          {formError ? <Alert color="red">{formError}</Alert> : null}
+          <TextInput
+            {...field('token')}
+            label={t('setup.token')}
+            description={t('setup.tokenHint')}
+            autoComplete="one-time-code"
+            spellCheck={false}
+            {...required}
+          />
+          <TextInput
+            {...field('siteName', limits.displayName)}
+            label={t('setup.siteName')}
+            autoComplete="organization"
+            {...required}
+          />
+          <TextInput
+            {...field('username', limits.username)}
+            label={t('setup.username')}
+            autoComplete="username"
+            spellCheck={false}
+            {...required}
+          />
+          <TextInput
+            {...field('displayName', limits.displayName)}
+            label={t('setup.displayName')}
+            description={t('setup.displayNameHint')}
+            autoComplete="name"
+          />
+          <PasswordInput
+            {...field('password', limits.password)}
+            label={t('setup.password')}
+            description={t('setup.passwordHint')}
+            autoComplete="new-password"
+            {...required}
+            visibilityToggleButtonProps={{ 'aria-label': t('showPassword') }}
+          />
+          <PasswordInput
+            {...field('confirm')}
+            label={t('setup.confirm')}
+            autoComplete="new-password"
+            {...required}
+            visibilityToggleButtonProps={{ 'aria-label': t('showPassword') }}
+          />
+          <Button type="submit" loading={busy} className="auth-submit">
+            {busy ? t('setup.submitting') : t('setup.submit')}
+          </Button>
+        </Stack>
       </form>
     </Screen>
   );
