@@ -1,30 +1,34 @@
-import type { FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { Button, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useId, type FormEvent } from 'react';
+import { Controller, useFieldArray, useForm, useWatch } from 'react-hook-form';
 import type { Calendar } from '../../../app/contract/methods/schedules.js';
-import type { SpecialDayType } from '../../../app/contract/schedule-schemas.js';
-import { specialDayTypes } from '../access-labels.js';
-import { Field, SelectField } from '../components/field.js';
-import { FormPanel } from '../components/form-panel.js';
-import { NameField } from '../components/name-fields.js';
-import { FieldRow, RowList } from '../components/row-list.js';
-import type { FieldErrors } from '../param-issues.js';
+import { SPECIAL_DAY_TYPES } from '../../../app/contract/schedule-schemas.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { explainConflict } from '../save-conflict.js';
 import type { SectionProps } from '../section.js';
-import { useDraft } from '../use-draft.js';
-import { useFormSend } from '../use-form-send.js';
+import { FormFrame, useErrorText, useSaveFailure } from './schedules/form-frame.js';
+import {
+  CalendarForm as CalendarSchema,
+  type CalendarFormInput,
+  type CalendarFormOutput,
+  sortDays,
+} from './schedules/form-schemas.js';
 
-/** One special day as typed. */
-interface Day {
-  date: string;
-  type: SpecialDayType;
+/** The weekday of an ISO date in the console's language ("Friday"); undefined for anything else. */
+function weekdayOf(date: string, language: string | undefined): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
+  const d = new Date(`${date}T12:00:00Z`);
+  if (Number.isNaN(d.getTime())) return undefined;
+  // A calendar date has no zone: read and named in UTC, it is the same day everywhere.
+  return new Intl.DateTimeFormat(language, { weekday: 'long', timeZone: 'UTC' }).format(d);
 }
 
-interface Draft {
-  name: string;
-  days: Day[];
-}
-
-/** Creates or edits a calendar: its name and its special days, one row each, kept in date order. */
+/**
+ * Creates or edits a calendar: its name and its special days (a date and the day type it takes
+ * instead of its weekday), one row each, put in date order when saved.
+ */
 export function CalendarForm({
   calendar,
   failure,
@@ -36,93 +40,151 @@ export function CalendarForm({
   onSaved: (calendar: Calendar, created: boolean) => void;
   onClose: () => void;
 }) {
-  const [draft, setDraft, set] = useDraft<Draft>(() => ({
-    name: calendar?.name ?? '',
-    days: calendar ? calendar.days.map((d) => ({ ...d })) : [],
-  }));
-  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<string>(failure);
-  const setDays = set('days');
+  const { t, i18n } = useT('schedules');
+  const errorText = useErrorText();
+  const queryClient = useQueryClient();
+  const form = useForm<CalendarFormInput, unknown, CalendarFormOutput>({
+    resolver: zodResolver(CalendarSchema),
+    defaultValues: { name: calendar?.name ?? '', days: calendar?.days.map((d) => ({ ...d })) ?? [] },
+  });
+  const { control, getValues, setValue, setError, handleSubmit, formState } = form;
+  const { fields, append, remove } = useFieldArray({ control, name: 'days' });
+  const days = useWatch({ control, name: 'days' });
+  const legend = useId();
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const save = useMutation({
+    mutationFn: (values: CalendarFormOutput) =>
+      calendar
+        ? call('calendars.update', { id: calendar.id, version: calendar.version, ...values })
+        : call('calendars.create', values),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['calendars.list'] }),
+  });
+  const { formError, setFormError, fail } = useSaveFailure(
+    (field, message) =>
+      setError((field === 'days' ? 'days.root' : field) as 'name', { type: 'server', message }),
+    'calendars',
+    () => ['name', 'days', ...getValues('days').flatMap((_, i) => [`days.${i}.date`, `days.${i}.type`])],
+    failure,
+  );
+
+  const send = handleSubmit(async (values) => {
     setFormError(undefined);
-    // In date order, so the service's complaints (by position) land on the rows as shown.
-    const days = [...draft.days].sort((a, b) => a.date.localeCompare(b.date));
-    setDraft((d) => ({ ...d, days }));
-    const bad: FieldErrors<string> = {};
-    days.forEach((d, i) => {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(d.date)) bad[`days.${i}.date`] = 'Choose a date, or remove the row.';
-      else if (days[i - 1]?.date === d.date)
-        bad[`days.${i}.date`] = `${d.date} is listed twice: remove one of the rows.`;
-    });
-    setErrors(bad);
-    if (Object.keys(bad).length) return;
-    const fields = ['name', 'days', ...days.flatMap((_, i) => [`days.${i}.date`, `days.${i}.type`])];
-    await send(
-      async () => {
-        const saved = calendar
-          ? await call('calendars.update', {
-              id: calendar.id,
-              version: calendar.version,
-              name: draft.name,
-              days,
-            })
-          : await call('calendars.create', { name: draft.name, days });
-        onSaved(saved, !calendar);
-      },
-      {
-        fields,
-        explain: (err) => explainConflict(err, 'calendar', setFormError, (name) => setErrors({ name })),
-      },
-    );
-  }
+    try {
+      onSaved(await save.mutateAsync(values), !calendar);
+    } catch (err) {
+      fail(err);
+    }
+  });
+  // In date order first, so the service's complaints (by position) land on the rows as shown.
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    const rows = getValues('days');
+    const sorted = sortDays(rows);
+    if (sorted.some((d, i) => d !== rows[i])) setValue('days', sorted);
+    void send(e);
+  };
 
+  const typeOptions = SPECIAL_DAY_TYPES.map((value) => ({ value, label: t(`days.${value}`) }));
+  const daysError = formState.errors.days?.root?.message ?? formState.errors.days?.message;
   return (
-    <FormPanel
-      noun="calendar"
-      name={calendar?.name}
-      busy={busy}
+    <FormFrame
+      title={calendar ? t('calendars.editTitle', { name: calendar.name }) : t('calendars.newTitle')}
+      submitLabel={calendar ? t('calendars.save') : t('calendars.create')}
+      busy={formState.isSubmitting}
       error={formError}
       onSubmit={submit}
       onClose={onClose}
     >
-      <NameField value={draft.name} onChange={set('name')} error={errors.name} />
-      <RowList
-        legend="Special days"
-        hint="On these dates doors follow the day type’s intervals instead of the weekday’s."
-        error={errors.days}
-        empty={draft.days.length ? undefined : 'None yet.'}
-        addLabel="Add a day"
-        onAdd={() => setDays([...draft.days, { date: '', type: 'holiday' }])}
-      >
-        {draft.days.map((day, i) => {
-          const edit = (patch: Partial<Day>) =>
-            setDays(draft.days.map((d, j) => (j === i ? { ...d, ...patch } : d)));
-          return (
-            <FieldRow
-              key={i}
-              name={`Special day ${i + 1}`}
-              onRemove={() => setDays(draft.days.filter((_, j) => j !== i))}
-            >
-              <Field
-                label="Date"
-                type="date"
-                value={day.date}
-                onChange={(date) => edit({ date })}
-                error={errors[`days.${i}.date`]}
-                required
-              />
-              <SelectField
-                label="Type"
-                value={day.type}
-                onChange={(type) => edit({ type })}
-                options={specialDayTypes}
-                error={errors[`days.${i}.type`]}
-              />
-            </FieldRow>
-          );
-        })}
-      </RowList>
-    </FormPanel>
+      <Controller
+        control={control}
+        name="name"
+        render={({ field, fieldState }) => (
+          <TextInput
+            {...field}
+            label={t('form.name')}
+            required
+            withAsterisk={false}
+            autoComplete="off"
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+            maw="32rem"
+          />
+        )}
+      />
+      <div role="group" aria-labelledby={legend}>
+        <Text id={legend} fw={600}>
+          {t('calendars.specialDays')}
+        </Text>
+        <Text size="sm" c="dimmed" mb="xs">
+          {t('calendars.daysHint')}
+        </Text>
+        <Stack gap="xs">
+          {fields.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              {t('calendars.none')}
+            </Text>
+          ) : null}
+          {fields.map((f, i) => {
+            const name = t('calendars.day', { n: i + 1 });
+            const weekday = weekdayOf(days?.[i]?.date ?? '', i18n.resolvedLanguage);
+            return (
+              <Group key={f.id} role="group" aria-label={name} align="flex-start" gap="sm" wrap="wrap">
+                <Controller
+                  control={control}
+                  name={`days.${i}.date`}
+                  render={({ field, fieldState }) => (
+                    <TextInput
+                      {...field}
+                      type="date"
+                      label={t('calendars.date')}
+                      required
+                      withAsterisk={false}
+                      description={weekday ? t('calendars.fallsOn', { weekday }) : undefined}
+                      inputWrapperOrder={['label', 'input', 'description', 'error']}
+                      error={errorText(fieldState.error?.message)}
+                      errorProps={{ role: 'alert' }}
+                      w="14rem"
+                    />
+                  )}
+                />
+                <Controller
+                  control={control}
+                  name={`days.${i}.type`}
+                  render={({ field, fieldState }) => (
+                    <NativeSelect
+                      {...field}
+                      label={t('calendars.type')}
+                      data={typeOptions}
+                      error={errorText(fieldState.error?.message)}
+                      errorProps={{ role: 'alert' }}
+                      w="12rem"
+                    />
+                  )}
+                />
+                <Button
+                  mt="1.6rem"
+                  size="compact-sm"
+                  variant="subtle"
+                  color="red"
+                  aria-label={t('editor.removeNamed', { name })}
+                  onClick={() => remove(i)}
+                >
+                  {t('editor.remove')}
+                </Button>
+              </Group>
+            );
+          })}
+          {daysError ? (
+            <Text size="sm" className="sched-error" role="alert">
+              {errorText(daysError)}
+            </Text>
+          ) : null}
+          <Group>
+            <Button size="compact-sm" variant="default" onClick={() => append({ date: '', type: 'holiday' })}>
+              {t('calendars.addDay')}
+            </Button>
+          </Group>
+        </Stack>
+      </div>
+    </FormFrame>
   );
 }

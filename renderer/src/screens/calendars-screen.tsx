@@ -1,61 +1,56 @@
-import { specialDayTypes, labelOf } from '../access-labels.js';
-import { EntityListFrame } from '../components/entity-list-frame.js';
-import { formatTime, plural } from '../format.js';
+import { Table, Text } from '@mantine/core';
+import type { Calendar } from '../../../app/contract/methods/schedules.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useEntityList } from '../use-entity-list.js';
-import type { PageQuery } from '../use-paged-list.js';
+import { useFormatTime } from '../site-time.js';
 import { CalendarForm } from './calendar-form.js';
+import { ScheduleList, type PageQuery } from './schedules/schedule-list.js';
 
 const fetchCalendars = (q: PageQuery) => call('calendars.list', q);
+const deleteCalendar = (c: Calendar) => call('calendars.delete', { id: c.id, version: c.version });
 
 /** The calendar every door follows unless given another; it cannot be deleted. */
 const SITE_CALENDAR_ID = 1;
+/** Special days a row of the list names before "…". */
+const DAYS_SHOWN = 5;
 
 /** Calendars: holidays and special days that override their weekday; edited with doors:write. */
 export function CalendarsScreen({ can, failure }: SectionProps) {
-  const write = can('doors:write');
-  const state = useEntityList(fetchCalendars, failure);
-  const { panel, editing } = state;
+  const { t } = useT('schedules');
+  const formatTime = useFormatTime();
   return (
-    <EntityListFrame
-      state={state}
-      noun="calendar"
-      canWrite={write}
-      hint="Each door follows one calendar; the site calendar is the default and cannot be deleted."
-      columns={['Special days', 'Changed']}
-      form={
-        panel.creating || editing ? (
-          <CalendarForm
-            key={editing?.id ?? 'new'}
-            calendar={editing}
-            failure={failure}
-            onSaved={(c, created) => panel.done(`Calendar “${c.name}” ${created ? 'created' : 'saved'}.`)}
-            onClose={panel.close}
-          />
-        ) : null
-      }
-      deletion={{
-        message: <p>This cannot be undone. Doors that follow it must be given another first.</p>,
-        del: (x) => call('calendars.delete', { id: x.id, version: x.version }),
-        refuse: (c) => (c.id === SITE_CALENDAR_ID ? 'Site default' : undefined),
-      }}
-      row={(c) => (
-        <>
-          <td>
-            {plural(c.days.length, 'day')}
-            {c.days.length ? (
-              <span className="cell-hint">
-                {c.days
-                  .slice(0, 5)
-                  .map((d) => `${d.date} ${labelOf(specialDayTypes, d.type)}`)
-                  .join(', ')}
-                {c.days.length > 5 ? ', …' : ''}
-              </span>
-            ) : null}
-          </td>
-          <td>{formatTime(c.updatedAt)}</td>
-        </>
+    <ScheduleList<Calendar>
+      kind={{ noun: 'calendars', method: 'calendars.list' }}
+      fetchPage={fetchCalendars}
+      del={deleteCalendar}
+      canWrite={can('doors:write')}
+      failure={failure}
+      columns={[t('calendars.specialDays')]}
+      cells={(c) => (
+        <Table.Td>
+          {t('calendars.dayCount', { count: c.days.length })}
+          {c.days.length ? (
+            <Text span className="sched-cell-hint">
+              {c.days
+                .slice(0, DAYS_SHOWN)
+                .map((d) => t('calendars.dayOfType', { date: d.date, type: t(`days.${d.type}`) }))
+                .join(', ')}
+              {c.days.length > DAYS_SHOWN ? `, ${t('calendars.more')}` : ''}
+            </Text>
+          ) : null}
+        </Table.Td>
+      )}
+      changed={(c) => formatTime(c.updatedAt)}
+      refuseDelete={(c) => (c.id === SITE_CALENDAR_ID ? t('calendars.siteDefault') : undefined)}
+      form={({ item, onSaved, onClose }) => (
+        <CalendarForm
+          key={item?.id ?? 'new'}
+          calendar={item}
+          failure={failure}
+          onSaved={onSaved}
+          onClose={onClose}
+        />
       )}
     />
   );
