@@ -1,14 +1,18 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Permission } from './permissions.js';
 import { Site } from './methods/site.js';
 import { OperationProgress } from './methods/operations.js';
+import { AccessEvent } from './methods/events.js';
 
 /**
  * One kind of live event: its payload schema and who receives it: every session holding `permission`,
- * or (`ownSession`) only the session whose call it is about.
+ * or (`ownSession`) only the session whose call it is about. A `partitioned` topic is narrowed per
+ * session to what the partition of its `permission` shows (as the matching list method reads it): a
+ * session limited to part of the site receives only the part of each payload inside it, or nothing.
  */
 export type EventSpec<P extends z.ZodType = z.ZodType> = { summary: string; payload: P } & (
-  { permission: Permission; ownSession?: never } | { ownSession: true; permission?: never }
+  | { permission: Permission; partitioned?: boolean; ownSession?: never }
+  | { ownSession: true; permission?: never; partitioned?: never }
 );
 
 /** Every live event the service publishes (SSE in the browser, `subscribe` over IPC). */
@@ -22,6 +26,14 @@ export const events = {
     summary: 'A long call of this session (named by its operationId) made progress.',
     payload: OperationProgress,
     ownSession: true,
+  },
+  'events.appended': {
+    summary:
+      'Access or device events were stored (as events.list reads them); a session limited to part of the site ' +
+      'receives only the events at its doors:read doors, and none without a door.',
+    payload: z.array(AccessEvent).min(1),
+    permission: 'doors:read',
+    partitioned: true,
   },
 } as const satisfies Record<string, EventSpec>;
 

@@ -1,14 +1,18 @@
 import type { eventMethods } from '../contract/methods/events.js';
 import { EventRepo } from '../store/event-repo.js';
+import { SiteRepo } from '../store/site-repo.js';
+import { eventsCsv } from './csv-events.js';
 import { areaOf } from './grants.js';
 import { notFound, type HandlerGroup, type ServiceKit } from './handler-kit.js';
 
 /**
- * Access and device events: read newest first with filters, paged by keyset. A partitioned reader
- * (doors:read for some zones and doors) sees only the events at their doors, and none without a door.
+ * Access and device events: read newest first with filters, paged by keyset, and exported as CSV. A
+ * partitioned reader (doors:read for some zones and doors) sees only the events at their doors, and
+ * none without a door; the live `events.appended` topic is narrowed the same way (see EventLog).
  */
 export function eventHandlers(kit: ServiceKit): HandlerGroup<keyof typeof eventMethods> {
   const repo = new EventRepo(kit.site.db);
+  const site = new SiteRepo(kit.site.db);
 
   return {
     'events.list': (p, ctx) => {
@@ -24,6 +28,20 @@ export function eventHandlers(kit: ServiceKit): HandlerGroup<keyof typeof eventM
       const found = repo.list({ ...p, before, limit: p.limit + 1, area });
       const events = found.slice(0, p.limit);
       return found.length > p.limit ? { events, nextBefore: events.at(-1)!.id } : { events };
+    },
+
+    'events.exportCsv': async (p, ctx) => {
+      const { maxRows, ...filters } = p;
+      const area = areaOf(ctx.caller?.grants, 'doors:read');
+      const timeZone = site.get().timeZone;
+      const out = await eventsCsv(repo, { ...filters, area }, maxRows, timeZone);
+      // A bulk copy of who went where: recorded although it changes nothing.
+      kit.record(ctx, {
+        action: 'events.exportCsv',
+        target: 'events',
+        detail: { rows: out.rows, truncated: out.truncated, filters },
+      });
+      return { ...out, timeZone };
     },
   };
 }

@@ -2,6 +2,9 @@ import { BLACKLIST_CAPACITY, COMPACTION_MARGIN_SECONDS } from '../access/blackli
 import { RpcError, invalidParams } from '../rpc/rpc-error.js';
 import { CardholderRepo } from '../store/cardholder-repo.js';
 import { CredentialRepo, workingUntil } from '../store/credential-repo.js';
+import type { CallContext } from '../rpc/context.js';
+import type { NewAccessEvent } from '../store/event-repo.js';
+import { EventLog } from './event-log.js';
 import { areaOf } from './grants.js';
 import { notFound, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
 import { hiddenFrom } from './user-partition.js';
@@ -9,6 +12,29 @@ import { hiddenFrom } from './user-partition.js';
 /** How far back the blacklist forecast looks. */
 const FORECAST_DAYS = 30;
 const DAY_MS = 86_400_000;
+
+/**
+ * The `configuration` event an operator's change to a key leaves in the event history, beside the
+ * key's other events: no door, the key and its holder, what happened (`reason`) and who did it.
+ */
+function keyEvent(
+  ctx: CallContext,
+  key: { id: number; userId: number | null; uid: string },
+  reason: 'key-cancelled' | 'key-revalidated',
+  now: Date,
+  detail: Record<string, unknown>,
+): NewAccessEvent {
+  return {
+    at: now.toISOString(),
+    kind: 'configuration',
+    doorId: null,
+    userId: key.userId,
+    credentialId: key.id,
+    reason,
+    source: 'console',
+    detail: { operator: ctx.caller?.username ?? null, uid: key.uid, ...detail },
+  };
+}
 
 /**
  * Keys: issue, cancel (onto the blacklist), revalidate; and the blacklist's state and compaction. A
@@ -23,6 +49,7 @@ export function userKeyHandlers(
   const db = kit.site.db;
   const users = new CardholderRepo(db);
   const keys = new CredentialRepo(db);
+  const eventLog = new EventLog(db, kit.events);
   const compactionCutoff = (now: Date) => new Date(now.getTime() - COMPACTION_MARGIN_SECONDS * 1000);
 
   return {
@@ -56,8 +83,8 @@ export function userKeyHandlers(
         return keys.byId(id, now)!;
       })(),
 
-    'keys.cancel': (p, ctx) =>
-      db.transaction(() => {
+    'keys.cancel': (p, ctx) => {
+      const { key, stored } = db.transaction(() => {
         const now = kit.clock();
         ctx.audit!.target = `key:${p.id}`;
         const before = keys.byId(p.id, now);
@@ -97,11 +124,21 @@ export function userKeyHandlers(
             workingUntil: until.toISOString(),
           },
         });
-        return keys.byId(p.id, now)!;
-      })(),
+        // In the event history too, committed with the cancellation, and live once committed.
+        const stored = eventLog.store([
+          keyEvent(ctx, before, 'key-cancelled', now, {
+            blacklistSeq: seq,
+            workingUntil: until.toISOString(),
+          }),
+        ]);
+        return { key: keys.byId(p.id, now)!, stored };
+      })();
+      eventLog.publish(stored);
+      return key;
+    },
 
-    'keys.revalidate': (p, ctx) =>
-      db.transaction(() => {
+    'keys.revalidate': (p, ctx) => {
+      const { key, stored } = db.transaction(() => {
         const now = kit.clock();
         ctx.audit!.target = `key:${p.id}`;
         const before = keys.byId(p.id, now);
@@ -117,8 +154,14 @@ export function userKeyHandlers(
           target: `key:${p.id}`,
           detail: { from: before.status, revalidatedAt: now.toISOString() },
         });
-        return keys.byId(p.id, now)!;
-      })(),
+        const stored = eventLog.store([
+          keyEvent(ctx, before, 'key-revalidated', now, { from: before.status }),
+        ]);
+        return { key: keys.byId(p.id, now)!, stored };
+      })();
+      eventLog.publish(stored);
+      return key;
+    },
 
     'blacklist.status': () => {
       const now = kit.clock();

@@ -99,6 +99,30 @@ function bind(args: unknown[], offset: number, e: NewAccessEvent, holder: number
   args[offset + 7] = e.detail ? JSON.stringify(e.detail) : '{}';
 }
 
+/** The columns a read returns, the names of the door and cardholder included (see {@link JOIN_NAMES}). */
+const SELECT_COLUMNS = `e.id, e.at, e.kind, e.door_id, d.name AS door_name, e.cardholder_id,
+  c.first_name || ' ' || c.last_name AS user_name, e.credential_id, e.reason, e.source, e.detail`;
+/** The door and cardholder as they are now; events outlive them (no foreign keys). */
+const JOIN_NAMES = `LEFT JOIN door d ON d.id = e.door_id
+  LEFT JOIN cardholder c ON c.id = e.cardholder_id`;
+
+/** A row as the contract's event. */
+function stored(r: Row): StoredAccessEvent {
+  return {
+    id: r.id,
+    at: new Date(r.at).toISOString(),
+    kind: r.kind,
+    doorId: r.door_id,
+    doorName: r.door_name,
+    userId: r.cardholder_id,
+    userName: r.user_name,
+    credentialId: r.credential_id,
+    reason: r.reason,
+    source: r.source,
+    detail: JSON.parse(r.detail) as Record<string, unknown>,
+  };
+}
+
 /** The day bucket of an instant, exactly as the generated column computes it (truncating division). */
 const dayOf = (ms: number) => Math.trunc(ms / DAY_MS);
 
@@ -274,11 +298,9 @@ export class EventRepo {
     }
     // The day never decreases as `at` grows, so (day, at, id) is time order: the day indexes' order.
     const sql = `
-      SELECT e.id, e.at, e.kind, e.door_id, d.name AS door_name, e.cardholder_id,
-             c.first_name || ' ' || c.last_name AS user_name, e.credential_id, e.reason, e.source, e.detail
+      SELECT ${SELECT_COLUMNS}
         FROM access_event e
-        LEFT JOIN door d ON d.id = e.door_id
-        LEFT JOIN cardholder c ON c.id = e.cardholder_id
+        ${JOIN_NAMES}
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${byDay ? 'e.day DESC, ' : ''}e.at DESC, e.id DESC
        LIMIT @limit`;
@@ -289,19 +311,20 @@ export class EventRepo {
   list(f: EventFilter): StoredAccessEvent[] {
     const q = this.query(f);
     if (!q) return [];
-    return (this.db.prepare(q.sql).all(q.args) as Row[]).map((r) => ({
-      id: r.id,
-      at: new Date(r.at).toISOString(),
-      kind: r.kind,
-      doorId: r.door_id,
-      doorName: r.door_name,
-      userId: r.cardholder_id,
-      userName: r.user_name,
-      credentialId: r.credential_id,
-      reason: r.reason,
-      source: r.source,
-      detail: JSON.parse(r.detail) as Record<string, unknown>,
-    }));
+    return (this.db.prepare(q.sql).all(q.args) as Row[]).map(stored);
+  }
+
+  /**
+   * The events with ids from `first` to `last`, in id order (the order they were stored), as
+   * {@link EventRepo.list} reads them: what a batch just appended became.
+   */
+  range(first: number, last: number): StoredAccessEvent[] {
+    const rows = this.db
+      .prepare(
+        `SELECT ${SELECT_COLUMNS} FROM access_event e ${JOIN_NAMES} WHERE e.id BETWEEN ? AND ? ORDER BY e.id`,
+      )
+      .all(first, last) as Row[];
+    return rows.map(stored);
   }
 
   /** SQLite's plan for the query `list(f)` runs, one line per step (tests prove no full scan). */

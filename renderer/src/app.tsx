@@ -65,8 +65,11 @@ export function App() {
 
   const toLogin = useCallback(
     (notice?: string, username?: string) => {
+      // The shell goes first, with its live-event subscriptions (a stream left open would reconnect
+      // without a session); then the route, and what one operator's session read, so that the next
+      // operator does not see it.
+      setView({ kind: 'loading' });
       clearRoute();
-      // What one operator's session read is not left for the next one to see.
       queries.clear();
       // The site name shown on the login screen is read again: it may have changed meanwhile.
       call('setup.status', {}).then(

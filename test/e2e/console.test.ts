@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuild, startServe, type ServeProcess } from '../helpers/lintel-process.js';
@@ -350,7 +351,8 @@ describe('the console against lintel serve', () => {
     await open(pageA, 'Time periods');
     await pageA.getByRole('button', { name: 'New time period' }).click();
     const form = pageA.getByRole('form', { name: 'New time period' });
-    const interval = (n: number) => form.getByRole('group', { name: `Monday, interval ${n}` });
+    const interval = (day: string, n: number) => form.getByRole('group', { name: `${day}, interval ${n}` });
+    // From the keyboard: start and end fields per interval.
     const typed = [
       ['08:00', '12:00'],
       ['13:00', '17:00'],
@@ -358,33 +360,57 @@ describe('the console against lintel serve', () => {
     ] as const;
     for (const [i, [start, end]] of typed.entries()) {
       await form.getByRole('button', { name: 'Add an interval on Monday' }).click();
-      await interval(i + 1)
+      await interval('Monday', i + 1)
         .getByLabel('Start', { exact: true })
         .fill(start);
-      await interval(i + 1)
+      await interval('Monday', i + 1)
         .getByLabel('End', { exact: true })
         .fill(end);
     }
     await form.getByRole('button', { name: 'Create time period' }).click();
-    await interval(3)
+    await interval('Monday', 3)
       .getByRole('alert')
       .filter({ hasText: 'Overlaps the Monday interval before it' })
       .waitFor();
-    expect(await interval(3).getByLabel('Start', { exact: true }).getAttribute('aria-invalid')).toBe('true');
-    expect(await interval(2).getByLabel('Start', { exact: true }).getAttribute('aria-invalid')).toBeNull();
-    await shot(pageA, 'time-periods.png');
-
-    await interval(3).getByRole('button', { name: 'Remove Monday, interval 3' }).click();
-    // The service's own refusal lands beside the field it names too.
-    await form.getByRole('button', { name: 'Create time period' }).click();
+    const startOf = (day: string, n: number) => interval(day, n).getByLabel('Start', { exact: true });
+    const endOf = (day: string, n: number) => interval(day, n).getByLabel('End', { exact: true });
+    expect(await startOf('Monday', 3).getAttribute('aria-invalid')).toBe('true');
+    expect(await startOf('Monday', 2).getAttribute('aria-invalid')).toBeNull();
+    // The name is checked before anything is sent too, in the same words as the service's.
     const name = form.getByLabel('Name', { exact: true });
     await form.getByRole('alert').filter({ hasText: 'Must not be empty' }).waitFor();
     expect(await name.getAttribute('aria-invalid')).toBe('true');
+    await interval('Monday', 3).getByRole('button', { name: 'Remove Monday, interval 3' }).click();
     await name.fill('Office hours');
+
+    // Monday copied to Tuesday–Friday.
+    await form.getByRole('button', { name: 'Copy Monday to other days' }).click();
+    const copy = pageA.getByRole('dialog');
+    await copy.getByRole('button', { name: 'Other weekdays' }).click();
+    await copy.getByRole('button', { name: 'Copy to the chosen days' }).click();
+    expect(await endOf('Friday', 2).inputValue()).toBe('17:00');
+
+    // With the pointer: a drag across Saturday's row from 09:00 to 13:00 adds an interval there.
+    const saturday = form.getByTestId('track-sat');
+    await saturday.scrollIntoViewIfNeeded();
+    const box = (await saturday.boundingBox())!;
+    const at = (minute: number) => box.x + (box.width * minute) / 1440;
+    const y = box.y + box.height / 2;
+    await pageA.mouse.move(at(9 * 60), y);
+    await pageA.mouse.down();
+    await pageA.mouse.move(at(11 * 60), y, { steps: 4 });
+    await pageA.mouse.move(at(13 * 60), y, { steps: 4 });
+    await pageA.mouse.up();
+    expect(await startOf('Saturday', 1).inputValue()).toBe('09:00');
+    expect(await endOf('Saturday', 1).inputValue()).toBe('13:00');
+    await shot(pageA, 'time-periods.png');
+
     await form.getByRole('button', { name: 'Create time period' }).click();
     await pageA.getByRole('status').filter({ hasText: 'Time period “Office hours” created' }).waitFor();
     const row = pageA.getByRole('row', { name: /Office hours/ });
-    await expect.poll(() => row.textContent()).toContain('Monday 08:00–12:00, 13:00–17:00');
+    await expect
+      .poll(() => row.textContent())
+      .toContain('Monday–Friday 08:00–12:00, 13:00–17:00; Saturday 09:00–13:00');
   });
 
   it('adds a holiday to the site calendar, which cannot be deleted', async () => {
@@ -460,7 +486,8 @@ describe('the console against lintel serve', () => {
     await pageA.getByRole('searchbox', { name: 'Search users' }).fill('lovel');
     await expect.poll(() => rows.count()).toBe(1);
 
-    await pageA.getByRole('button', { name: 'Keys of Ada Lovelace' }).click();
+    // The name opens the user beside the list: their form and their keys.
+    await pageA.getByRole('button', { name: 'Ada Lovelace', exact: true }).click();
     const keys = pageA.getByRole('region', { name: 'Keys of Ada Lovelace' });
     await keys.getByLabel('Card UID', { exact: true }).fill('04a2b3c4');
     await keys.getByRole('button', { name: 'Issue key' }).click();
@@ -469,8 +496,45 @@ describe('the console against lintel serve', () => {
     await pageA.getByRole('dialog').getByRole('button', { name: 'Cancel key', exact: true }).click();
     await keys.getByRole('status').filter({ hasText: 'Key 04A2B3C4 cancelled and blacklisted' }).waitFor();
     const blacklist = pageA.getByRole('region', { name: 'Blacklist' });
-    await expect.poll(() => blacklist.textContent()).toMatch(/\b1 of [\d,]+ entries/);
+    await expect.poll(() => blacklist.textContent()).toMatch(/(^|\D)1 of [\d,]+ entries/);
     await shot(pageA, 'users.png');
+  });
+
+  it('shows a key cancelled in one console arriving live in the other console’s events', async () => {
+    // The second console, still logged in as the administrator, watches the events.
+    await open(pageB, 'Events', 'Access events');
+    const table = pageB.getByRole('table', { name: /newest first/ });
+    await table.waitFor();
+    await pageB.getByText('Live', { exact: true }).waitFor();
+    const cancellations = table.locator('tbody tr').filter({ hasText: 'Key cancelled' });
+    await expect.poll(() => cancellations.count()).toBe(1);
+    const reads: string[] = [];
+    const onRequest = (r: { url(): string; postData(): string | null }) => {
+      if (new URL(r.url()).pathname === '/rpc' && r.postData()?.includes('"events.list"'))
+        reads.push(r.url());
+    };
+    pageB.on('request', onRequest);
+
+    const keys = pageA.getByRole('region', { name: 'Keys of Ada Lovelace' });
+    await keys.getByLabel('Card UID', { exact: true }).fill('04a2b3c5');
+    await keys.getByRole('button', { name: 'Issue key' }).click();
+    await keys.getByRole('status').filter({ hasText: 'Key 04A2B3C5 issued to Ada Lovelace' }).waitFor();
+    await keys.getByRole('button', { name: 'Cancel key 04A2B3C5' }).click();
+    await pageA.getByRole('dialog').getByRole('button', { name: 'Cancel key', exact: true }).click();
+    await keys.getByRole('status').filter({ hasText: 'Key 04A2B3C5 cancelled and blacklisted' }).waitFor();
+
+    // It arrives at the top of the other console's list, once, marked new, without a read.
+    const top = table.locator('tbody tr').first();
+    await expect.poll(() => top.textContent()).toContain('04A2B3C5');
+    const text = (await top.textContent()) ?? '';
+    for (const said of ['Configuration', 'Ada Lovelace', 'Key cancelled', 'console', 'by admin'])
+      expect(text).toContain(said);
+    expect(await top.getAttribute('class')).toContain('event-live');
+    await expect.poll(() => cancellations.count()).toBe(2);
+    await pageB.getByText('1 new event arrived while you were looking.').waitFor();
+    pageB.off('request', onRequest);
+    expect(reads).toEqual([]);
+    await shot(pageB, 'events.png');
   });
 
   it('imports users from CSV with live progress, cancels a big import, and lists the bad rows', async () => {
@@ -523,7 +587,12 @@ describe('the console against lintel serve', () => {
     const listed = pageA.waitForResponse((r) => r.request().postData()?.includes('"access-denied"') ?? false);
     await pageA.getByLabel('Kind', { exact: true }).selectOption('access-denied');
     expect((await listed).status()).toBe(200);
-    await pageA.getByRole('table', { name: /newest first/ }).waitFor();
+    await pageA.getByRole('table', { name: 'No events match these filters.' }).waitFor();
+    await pageA.getByLabel('Kind', { exact: true }).selectOption('configuration');
+    const rows = pageA.getByRole('table', { name: /newest first/ }).locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toContain('04A2B3C5');
+    expect(await rows.nth(1).textContent()).toContain('04A2B3C4');
   });
 
   it('makes the new operator change the temporary password, then shows only what their role allows', async () => {
@@ -575,6 +644,54 @@ describe('the console against lintel serve', () => {
     await pageA.getByRole('button', { name: 'Verify chain' }).click();
     await pageA.getByRole('status').filter({ hasText: 'The audit chain is intact' }).waitFor();
     await shot(pageA, 'audit-log.png');
+  });
+
+  it('has no serious or critical accessibility problems on any screen (axe, WCAG 2 A and AA)', async () => {
+    await pageA.getByRole('button', { name: 'Log out' }).click();
+    await heading(pageA, 'Log in');
+    const found: string[] = [];
+    const check = async (where: string) => {
+      const report = await new AxeBuilder({ page: pageA }).withTags(['wcag2a', 'wcag2aa']).analyze();
+      for (const v of report.violations)
+        if (v.impact === 'serious' || v.impact === 'critical')
+          found.push(`${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    };
+    await check('login');
+    await pageA.getByLabel('Username', { exact: true }).fill(ADMIN.username);
+    await pageA.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await pageA.getByRole('button', { name: 'Log in' }).click();
+    await pageA.getByRole('navigation', { name: 'Console sections' }).waitFor();
+    for (const link of await navLinks(pageA)) {
+      await pageA
+        .getByRole('navigation', { name: 'Console sections' })
+        .getByRole('link', { name: link })
+        .click();
+      await pageA.locator('main h1').waitFor();
+      await pageA.waitForLoadState('networkidle');
+      await check(link);
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('speaks Spanish and turns dark when asked, and remembers both', async () => {
+    await pageA.getByRole('combobox', { name: 'Language' }).selectOption('Español');
+    await pageA.getByText('Oscuro', { exact: true }).click();
+    const nav = pageA.getByRole('navigation', { name: 'Secciones de la consola' });
+    await nav.getByRole('link', { name: 'Usuarios' }).click();
+    await heading(pageA, 'Usuarios');
+    expect(await pageA.evaluate('document.documentElement.lang')).toBe('es');
+    expect(await pageA.evaluate("document.documentElement.getAttribute('data-mantine-color-scheme')")).toBe(
+      'dark',
+    );
+    await pageA.reload();
+    await heading(pageA, 'Usuarios');
+    await shot(pageA, 'users-es-dark.png');
+    await nav.getByRole('link', { name: 'Inicio' }).click();
+    await pageA.locator('main h1').waitFor();
+    await shot(pageA, 'home-es-dark.png');
+    await pageA.getByRole('combobox', { name: 'Idioma' }).selectOption('English');
+    await pageA.getByText('Light', { exact: true }).click();
+    await pageA.getByRole('navigation', { name: 'Console sections' }).waitFor();
   });
 
   it('saw no console errors, page errors or CSP violations', () => {

@@ -39,20 +39,42 @@ export const AccessEvent = z.object({
 /** One access or device event. */
 export type AccessEvent = z.infer<typeof AccessEvent>;
 
+/** The filters events.list and events.exportCsv share. */
+const eventFilter = z.strictObject({
+  kinds: z.array(EventKind).min(1).max(EVENT_KINDS.length).optional(),
+  doorId: Id.optional(),
+  userId: Id.optional(),
+  credentialId: Id.optional(),
+  reason: z.string().max(100).optional(),
+  from: Timestamp.optional().describe('events at or after this instant'),
+  to: Timestamp.optional().describe('events before this instant'),
+});
+
+/** The most events one CSV export holds: narrow the time range for more. */
+export const MAX_EVENT_EXPORT_ROWS = 100_000;
+
+/** The columns of an events CSV, in the order events.exportCsv writes them. */
+export const EVENT_CSV_COLUMNS = [
+  'at',
+  'siteTime',
+  'kind',
+  'doorId',
+  'door',
+  'userId',
+  'user',
+  'keyId',
+  'reason',
+  'source',
+  'detail',
+] as const;
+
 /** Access and device events: the site's history of who went where, and what the doors reported. */
 export const eventMethods = {
   'events.list': method({
     summary: 'Reads access and device events, newest first by event time, with filters; page with `before`.',
-    params: z.strictObject({
+    params: eventFilter.extend({
       before: Id.optional().describe('only events listed after this one (pass the previous `nextBefore`)'),
       limit: z.number().int().min(1).max(500).default(100),
-      kinds: z.array(EventKind).min(1).max(EVENT_KINDS.length).optional(),
-      doorId: Id.optional(),
-      userId: Id.optional(),
-      credentialId: Id.optional(),
-      reason: z.string().max(100).optional(),
-      from: Timestamp.optional().describe('events at or after this instant'),
-      to: Timestamp.optional().describe('events before this instant'),
     }),
     result: z.object({
       events: z.array(AccessEvent),
@@ -66,6 +88,38 @@ export const eventMethods = {
       from: '2026-11-01T00:00:00Z',
       to: '2026-12-01T00:00:00Z',
       limit: 50,
+    },
+  }),
+  'events.exportCsv': method({
+    summary:
+      `Exports the events matching the events.list filters as CSV, newest first, at most ${MAX_EVENT_EXPORT_ROWS.toLocaleString('en')} ` +
+      'rows (narrow the time range for more). Audited: it copies who went where in bulk.',
+    params: eventFilter.extend({
+      maxRows: z
+        .number()
+        .int()
+        .min(1)
+        .max(MAX_EVENT_EXPORT_ROWS)
+        .default(MAX_EVENT_EXPORT_ROWS)
+        .describe('the newest this many events; `truncated` says whether more matched'),
+    }),
+    result: z.object({
+      csv: z
+        .string()
+        .describe(
+          `UTF-8 with a byte-order mark, CRLF line ends; columns ${EVENT_CSV_COLUMNS.join(', ')}: ` +
+            '`at` in UTC, `siteTime` the same instant in the site time zone with its offset, `detail` as JSON',
+        ),
+      rows: z.number().int().nonnegative(),
+      truncated: z.boolean().describe('more events matched than `maxRows`: only the newest are in the file'),
+      timeZone: z.string().describe('the site time zone of the siteTime column'),
+    }),
+    access: needs('doors:read'),
+    effect: 'read',
+    example: {
+      kinds: ['access-denied'],
+      from: '2026-11-01T00:00:00Z',
+      to: '2026-12-01T00:00:00Z',
     },
   }),
 };

@@ -1,41 +1,39 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import type { AuditEntry, AuditVerification } from '../../../app/contract/methods/audit.js';
+import { Button, Group, NativeSelect, Stack, Table, TextInput } from '@mantine/core';
+import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Trans } from 'react-i18next';
 import type { ParamsOf } from '../../../app/contract/index.js';
+import type { AuditVerification } from '../../../app/contract/methods/audit.js';
 import { ErrorAlert, Notice } from '../components/alert.js';
-import { DataTable } from '../components/data-table.js';
-import { Field, SelectField } from '../components/field.js';
-import { OlderButton } from '../components/older-button.js';
-import { formatTime, plural } from '../format.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useDraft } from '../use-draft.js';
-import { useLatest } from '../use-latest.js';
+import { HINT } from './events/event-filters.js';
+import { saidOf, saying } from './events/said-failure.js';
+import { useZonedTime, zonedInputToUtc } from './events/zoned-time.js';
+import './events/events.css';
 
-type Filter = ParamsOf<'audit.list'>;
+/** The filters of audit.list as sent (paging aside). */
+type AuditFilter = Omit<ParamsOf<'audit.list'>, 'before' | 'limit'>;
 
 /** The filter form as typed. */
 interface FilterDraft {
   actor: string;
   action: string;
   outcome: '' | 'ok' | 'failed';
+  /** `datetime-local` values, in the site's time zone. */
   from: string;
   to: string;
 }
 
 const PAGE = 100;
+const EMPTY: FilterDraft = { actor: '', action: '', outcome: '', from: '', to: '' };
 
-/** A local date-time from the form as the service's UTC timestamp; undefined when empty or unreadable. */
-function utc(local: string): string | undefined {
-  const d = new Date(local);
-  return local && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined;
-}
-
-/** The filter to send: only what was filled in. */
-function filterOf(d: FilterDraft): Filter {
-  const from = utc(d.from);
-  const to = utc(d.to);
+/** The filter to send: only what was filled in, times read in the site's zone. */
+function filterOf(d: FilterDraft, zone: string | undefined): AuditFilter {
+  const from = zonedInputToUtc(d.from, zone);
+  const to = zonedInputToUtc(d.to, zone);
   return {
-    limit: PAGE,
     ...(d.actor.trim() ? { actor: d.actor.trim() } : {}),
     ...(d.action.trim() ? { action: d.action.trim() } : {}),
     ...(d.outcome ? { outcome: d.outcome } : {}),
@@ -44,177 +42,201 @@ function filterOf(d: FilterDraft): Filter {
   };
 }
 
+/** An entry's detail, short enough for a table cell (the whole of it on hover). */
+function detailText(detail: Record<string, unknown>): string {
+  if (Object.keys(detail).length === 0) return '';
+  const text = JSON.stringify(detail);
+  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+}
+
 /** What audit.verify found, in words. */
 function Verification({ result }: { result: AuditVerification }) {
+  const { t } = useT('events');
   if (result.ok)
     return (
       <Notice>
-        The audit chain is intact: {result.entries} entries, up to entry #{result.head.seq} (hash{' '}
-        <code>{result.head.hash.slice(0, 16)}…</code>).
+        <Trans
+          t={t}
+          i18nKey="audit.intact"
+          values={{
+            entries: result.entries.toLocaleString(),
+            seq: result.head.seq,
+            hash: `${result.head.hash.slice(0, 16)}…`,
+          }}
+          components={{ code: <code /> }}
+        />
       </Notice>
     );
   return (
     <ErrorAlert>
-      The audit chain is broken
-      {result.firstBreak ? ` at entry #${result.firstBreak.seq}: ${result.firstBreak.reason}` : ''}. Entries
-      from there on may have been altered or removed; keep a copy of the database and report it to whoever is
-      responsible for security.
+      {result.firstBreak
+        ? t('audit.broken', { seq: result.firstBreak.seq, reason: result.firstBreak.reason })
+        : t('audit.brokenSomewhere')}
     </ErrorAlert>
   );
 }
 
-/** The operator audit log: filtered, newest first, paged back in time; and a check of its hash chain. */
-export function AuditScreen({ failure }: SectionProps) {
-  const [draft, , set] = useDraft<FilterDraft>({ actor: '', action: '', outcome: '', from: '', to: '' });
-  const [filter, setFilter] = useState<Filter>({ limit: PAGE });
-  const [entries, setEntries] = useState<AuditEntry[]>();
-  const [nextBefore, setNextBefore] = useState<number>();
-  const [verification, setVerification] = useState<AuditVerification>();
+/**
+ * The operator audit log: filtered by actor, action, outcome and time (in the site's time zone),
+ * newest first, paged back in time; and a check of its hash chain.
+ */
+export function AuditScreen({ site, failure }: SectionProps) {
+  const { t } = useT('events');
+  const zone = site?.timeZone;
+  const formatTime = useZonedTime(zone);
+  const [draft, setDraft] = useState<FilterDraft>(EMPTY);
+  const [filter, setFilter] = useState<AuditFilter>({});
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState<'list' | 'older' | 'verify'>();
+  const set = (k: keyof FilterDraft) => (e: { currentTarget: { value: string } }) => {
+    const value = e.currentTarget.value;
+    setDraft((d) => ({ ...d, [k]: value }));
+  };
 
-  // Numbers every read: an answer to any but the latest (the first page, arriving after filters were
-  // applied; an older page of the previous filter) is dropped rather than shown as the new result.
-  const latest = useLatest();
+  const list = useInfiniteQuery({
+    queryKey: ['audit.list', filter],
+    queryFn: ({ pageParam }) =>
+      saying(failure, () =>
+        call('audit.list', { ...filter, limit: PAGE, ...(pageParam ? { before: pageParam } : {}) }),
+      ),
+    initialPageParam: undefined as number | undefined,
+    getNextPageParam: (last) => last.nextBefore,
+    // Every call adds entries: a log opened again, or filtered again, reads again.
+    staleTime: 0,
+  });
 
-  useEffect(() => {
-    let live = true;
-    const ticket = latest.take();
-    call('audit.list', { limit: PAGE }).then(
-      (page) => {
-        if (!live || !latest.is(ticket)) return;
-        setEntries(page.entries);
-        setNextBefore(page.nextBefore);
-      },
-      (err: unknown) => {
-        if (live && latest.is(ticket)) setError(failure(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [failure, latest]);
-
-  /** Reads one page; `before` appends an older page to what is shown. */
-  async function read(f: Filter, before?: number) {
-    const ticket = latest.take();
-    setBusy(before ? 'older' : 'list');
-    setError(undefined);
-    try {
-      const page = await call('audit.list', before ? { ...f, before } : f);
-      if (!latest.is(ticket)) return;
-      setEntries((shown) => (before && shown ? [...shown, ...page.entries] : page.entries));
-      setNextBefore(page.nextBefore);
-    } catch (err) {
-      if (latest.is(ticket)) setError(failure(err));
-    } finally {
-      if (latest.is(ticket)) setBusy(undefined);
-    }
-  }
+  const verify = useMutation({
+    mutationFn: () => call('audit.verify', {}),
+    onMutate: () => setError(undefined),
+    onError: (err) => setError(failure(err)),
+  });
 
   function apply(e: FormEvent) {
     e.preventDefault();
-    const f = filterOf(draft);
-    setFilter(f);
-    void read(f);
+    const next = filterOf(draft, zone);
+    // The same filters again read again (someone may have acted since).
+    if (JSON.stringify(next) === JSON.stringify(filter)) void list.refetch();
+    else setFilter(next);
   }
 
-  async function verify() {
-    setBusy('verify');
-    setError(undefined);
-    setVerification(undefined);
-    try {
-      setVerification(await call('audit.verify', {}));
-    } catch (err) {
-      setError(failure(err));
-    } finally {
-      setBusy(undefined);
-    }
-  }
+  const entries = list.data?.pages.flatMap((p) => p.entries);
+  const more = list.hasNextPage;
+  const readError = saidOf(list.error);
+  const busy = list.isFetching || verify.isPending;
+  const timeHint = zone ? t('filters.siteTime', { zone }) : t('filters.localTime');
 
   return (
-    <>
-      <form className="filters" onSubmit={apply} noValidate aria-label="Filter the audit log">
-        <Field
-          markOptional={false}
-          label="Actor"
+    <Stack gap="md">
+      <form className="events-filters" onSubmit={apply} noValidate aria-label={t('audit.filters')}>
+        <TextInput
+          label={t('audit.actor')}
+          description={t('audit.actorHint')}
+          classNames={HINT}
           value={draft.actor}
           onChange={set('actor')}
           autoComplete="off"
-          hint="A username."
         />
-        <Field
-          markOptional={false}
-          label="Action"
+        <TextInput
+          label={t('audit.action')}
+          description={t('audit.actionHint')}
+          classNames={HINT}
           value={draft.action}
           onChange={set('action')}
           autoComplete="off"
-          hint="A method, or a prefix such as operators."
         />
-        <SelectField
-          label="Outcome"
+        <NativeSelect
+          label={t('audit.outcome')}
           value={draft.outcome}
           onChange={set('outcome')}
-          options={[
-            { value: '', label: 'Any' },
-            { value: 'ok', label: 'Succeeded' },
-            { value: 'failed', label: 'Failed' },
+          data={[
+            { value: '', label: t('audit.anyOutcome') },
+            { value: 'ok', label: t('audit.succeeded') },
+            { value: 'failed', label: t('audit.failed') },
           ]}
         />
-        <Field
-          markOptional={false}
-          label="From"
+        <TextInput
+          label={t('audit.from')}
+          description={timeHint}
+          classNames={HINT}
           type="datetime-local"
           value={draft.from}
           onChange={set('from')}
         />
-        <Field markOptional={false} label="To" type="datetime-local" value={draft.to} onChange={set('to')} />
-        <div className="buttons">
-          <button type="submit" disabled={busy !== undefined}>
-            {busy === 'list' ? 'Reading…' : 'Apply filters'}
-          </button>
-        </div>
+        <TextInput
+          label={t('audit.to')}
+          description={timeHint}
+          classNames={HINT}
+          type="datetime-local"
+          value={draft.to}
+          onChange={set('to')}
+        />
+        <Group className="events-filters-actions">
+          <Button type="submit" loading={list.isFetching && !list.isFetchingNextPage} disabled={busy}>
+            {t('audit.apply')}
+          </Button>
+        </Group>
       </form>
 
-      <div className="toolbar">
-        <button type="button" className="secondary" onClick={verify} disabled={busy !== undefined}>
-          {busy === 'verify' ? 'Verifying…' : 'Verify chain'}
-        </button>
-      </div>
-      <div aria-live="polite">{verification ? <Verification result={verification} /> : null}</div>
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
+      <Group>
+        <Button variant="default" onClick={() => verify.mutate()} loading={verify.isPending} disabled={busy}>
+          {t('audit.verify')}
+        </Button>
+      </Group>
+      <div aria-live="polite">{verify.data ? <Verification result={verify.data} /> : null}</div>
+      {error || readError ? <ErrorAlert>{error ?? readError}</ErrorAlert> : null}
 
       {entries ? (
-        <DataTable
-          caption={
-            entries.length === 0
-              ? 'No entries match these filters.'
-              : `${plural(entries.length, 'entry', 'entries')}, newest first${nextBefore ? ' (older ones on request)' : ''}`
-          }
-          columns={['#', 'Time', 'Actor', 'Action', 'Target', 'Outcome', 'Source']}
-        >
-          {entries.map((e) => (
-            <tr key={e.seq} className={e.outcome === 'ok' ? undefined : 'failed'}>
-              <td className="num">{e.seq}</td>
-              <td>{formatTime(e.at)}</td>
-              <td>{e.actor}</td>
-              <td>
-                <code>{e.action}</code>
-              </td>
-              <td>{e.target ?? '—'}</td>
-              <td>{e.outcome === 'ok' ? 'OK' : <strong>{e.outcome}</strong>}</td>
-              <td>{e.source}</td>
-            </tr>
-          ))}
-        </DataTable>
+        <Table.ScrollContainer minWidth={720}>
+          <Table className="audit-table" striped highlightOnHover captionSide="top">
+            <Table.Caption>
+              {entries.length === 0
+                ? t('audit.none')
+                : t('audit.caption', { count: entries.length }) + (more ? t('audit.more') : '')}
+            </Table.Caption>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th scope="col">{t('audit.seq')}</Table.Th>
+                <Table.Th scope="col">{t('audit.time')}</Table.Th>
+                <Table.Th scope="col">{t('audit.actor')}</Table.Th>
+                <Table.Th scope="col">{t('audit.actionColumn')}</Table.Th>
+                <Table.Th scope="col">{t('audit.target')}</Table.Th>
+                <Table.Th scope="col">{t('audit.outcomeColumn')}</Table.Th>
+                <Table.Th scope="col">{t('audit.source')}</Table.Th>
+                <Table.Th scope="col">{t('list.detail')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {entries.map((e) => (
+                <Table.Tr key={e.seq} className={e.outcome === 'ok' ? undefined : 'failed'}>
+                  <Table.Td className="num">{e.seq}</Table.Td>
+                  <Table.Td className="events-time">{formatTime(e.at)}</Table.Td>
+                  <Table.Td>{e.actor}</Table.Td>
+                  <Table.Td>
+                    <code>{e.action}</code>
+                  </Table.Td>
+                  <Table.Td>{e.target ?? '—'}</Table.Td>
+                  <Table.Td>{e.outcome === 'ok' ? t('audit.ok') : <strong>{e.outcome}</strong>}</Table.Td>
+                  <Table.Td>{e.source}</Table.Td>
+                  <Table.Td className="audit-detail" title={JSON.stringify(e.detail)}>
+                    {detailText(e.detail)}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       ) : null}
-      <OlderButton
-        more={nextBefore !== undefined}
-        busy={busy !== undefined}
-        reading={busy === 'older'}
-        label="Older entries"
-        onClick={() => read(filter, nextBefore)}
-      />
-    </>
+      {more ? (
+        <Group>
+          <Button
+            variant="default"
+            loading={list.isFetchingNextPage}
+            disabled={busy}
+            onClick={() => void list.fetchNextPage()}
+          >
+            {t('audit.older')}
+          </Button>
+        </Group>
+      ) : null}
+    </Stack>
   );
 }

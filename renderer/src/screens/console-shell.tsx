@@ -151,6 +151,8 @@ export function ConsoleShell({
             component={NavLink}
             to={`/${s.id}`}
             label={t(`nav.${s.label}`)}
+            // Filled: the light variant's blue on pale blue is below WCAG AA contrast.
+            variant="filled"
             active={location.pathname === `/${s.id}` || (s.id === 'home' && location.pathname === '/')}
           />
         ))}

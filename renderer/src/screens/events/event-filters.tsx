@@ -1,0 +1,141 @@
+import { Button, Group, NativeSelect, TextInput } from '@mantine/core';
+import type { EventKind } from '../../../../app/contract/methods/events.js';
+import { useT } from '../../i18n/i18n.js';
+import { call } from '../../rpc/client.js';
+import { zonedInputToUtc } from './zoned-time.js';
+import type { EventFilter } from './live-merge.js';
+import { SearchSelect, type Choice } from './search-select.js';
+
+/** The contract's event kinds, in its order (repeated as a type-checked list: no zod in the console). */
+export const EVENT_KINDS: readonly EventKind[] = [
+  'access-granted',
+  'access-denied',
+  'door-forced',
+  'door-left-open',
+  'door-closed',
+  'device',
+  'configuration',
+];
+
+/** Field hints in the console's muted colour (Mantine's dimmed grey is too faint on white for WCAG AA). */
+export const HINT = { description: 'events-hint' };
+
+/** The filter form as chosen and typed. */
+export interface FilterDraft {
+  kind: EventKind | '';
+  door: Choice | undefined;
+  user: Choice | undefined;
+  /** `datetime-local` values, in the site's time zone. */
+  from: string;
+  to: string;
+}
+
+/** No filter at all. */
+export const NO_FILTER: FilterDraft = { kind: '', door: undefined, user: undefined, from: '', to: '' };
+
+/** The filter to send: only what was chosen, times read in `zone` (an unfinished time is left out). */
+export function filterOf(d: FilterDraft, zone: string | undefined): EventFilter {
+  const from = zonedInputToUtc(d.from, zone);
+  const to = zonedInputToUtc(d.to, zone);
+  return {
+    ...(d.kind ? { kinds: [d.kind] } : {}),
+    ...(d.door ? { doorId: d.door.id } : {}),
+    ...(d.user ? { userId: d.user.id } : {}),
+    ...(from ? { from } : {}),
+    ...(to ? { to } : {}),
+  };
+}
+
+/**
+ * The events screen's filters: kind, door, cardholder (searched on the service as typed; only for
+ * operators who may read users) and a time range in the site's time zone. Each change applies at once.
+ */
+export function EventFilters({
+  draft,
+  onChange,
+  zone,
+  canReadUsers,
+}: {
+  draft: FilterDraft;
+  onChange: (next: FilterDraft) => void;
+  zone: string | undefined;
+  canReadUsers: boolean;
+}) {
+  const { t } = useT('events');
+  const set =
+    <K extends keyof FilterDraft>(k: K) =>
+    (v: FilterDraft[K]) =>
+      onChange({ ...draft, [k]: v });
+  const timeHint = zone ? t('filters.siteTime', { zone }) : t('filters.localTime');
+  const untouched = !draft.kind && !draft.door && !draft.user && !draft.from && !draft.to;
+
+  return (
+    <form
+      className="events-filters"
+      aria-label={t('filters.label')}
+      noValidate
+      onSubmit={(e) => e.preventDefault()}
+    >
+      <NativeSelect
+        label={t('filters.kind')}
+        value={draft.kind}
+        onChange={(e) => set('kind')(e.currentTarget.value as EventKind | '')}
+        data={[
+          { value: '', label: t('filters.allKinds') },
+          ...EVENT_KINDS.map((k) => ({ value: k, label: t(`kinds.${k}`) })),
+        ]}
+      />
+      <SearchSelect
+        label={t('filters.door')}
+        placeholder={t('filters.anyDoor')}
+        nothingFound={t('filters.nothingFound')}
+        value={draft.door}
+        onChange={set('door')}
+        queryKey="doors.list"
+        find={async (search) =>
+          (await call('doors.list', { ...(search ? { search } : {}), sort: 'name', limit: 50 })).items.map(
+            (d) => ({ id: d.id, label: d.name }),
+          )
+        }
+      />
+      {canReadUsers || draft.user ? (
+        <SearchSelect
+          label={t('filters.cardholder')}
+          placeholder={t('filters.anyCardholder')}
+          nothingFound={t('filters.nothingFound')}
+          value={draft.user}
+          onChange={set('user')}
+          queryKey="users.list"
+          find={async (search) =>
+            canReadUsers
+              ? (
+                  await call('users.list', { ...(search ? { search } : {}), sort: 'lastName', limit: 50 })
+                ).items.map((u) => ({ id: u.id, label: `${u.firstName} ${u.lastName}`.trim() }))
+              : []
+          }
+        />
+      ) : null}
+      <TextInput
+        label={t('filters.from')}
+        description={timeHint}
+        classNames={HINT}
+        type="datetime-local"
+        value={draft.from}
+        onChange={(e) => set('from')(e.currentTarget.value)}
+      />
+      <TextInput
+        label={t('filters.to')}
+        description={timeHint}
+        classNames={HINT}
+        type="datetime-local"
+        value={draft.to}
+        onChange={(e) => set('to')(e.currentTarget.value)}
+      />
+      <Group className="events-filters-actions">
+        <Button variant="default" disabled={untouched} onClick={() => onChange(NO_FILTER)}>
+          {t('filters.clear')}
+        </Button>
+      </Group>
+    </form>
+  );
+}
