@@ -1,31 +1,9 @@
 import type { Door, DoorKind, DoorOpenMode } from '../../app/contract/methods/doors.js';
-import type { EventKind } from '../../app/contract/methods/events.js';
-import type { DayType, SpecialDayType } from '../../app/contract/schedule-schemas.js';
 
 // The contract's lists, repeated here as types only: importing them would bring zod into the console.
 
 /** The factors a door wants. */
 export type DoorAuthMode = Door['auth']['mode'];
-
-/** The day types of a time period, in the contract's order, with their names. */
-export const dayTypes: readonly { value: DayType; label: string }[] = [
-  { value: 'mon', label: 'Monday' },
-  { value: 'tue', label: 'Tuesday' },
-  { value: 'wed', label: 'Wednesday' },
-  { value: 'thu', label: 'Thursday' },
-  { value: 'fri', label: 'Friday' },
-  { value: 'sat', label: 'Saturday' },
-  { value: 'sun', label: 'Sunday' },
-  { value: 'holiday', label: 'Holiday' },
-  { value: 'special1', label: 'Special day 1' },
-  { value: 'special2', label: 'Special day 2' },
-  { value: 'special3', label: 'Special day 3' },
-];
-
-/** The types a calendar gives a date. */
-export const specialDayTypes: readonly { value: SpecialDayType; label: string }[] = dayTypes.filter(
-  (d): d is { value: SpecialDayType; label: string } => d.value.length > 3,
-);
 
 /** Door kinds in words. */
 export const doorKinds: readonly { value: DoorKind; label: string }[] = [
@@ -48,17 +26,6 @@ export const doorAuthModes: readonly { value: DoorAuthMode; label: string }[] = 
   { value: 'card+pin', label: 'Card and PIN' },
   { value: 'card+biometric', label: 'Card and fingerprint' },
   { value: 'pin+biometric', label: 'PIN and fingerprint' },
-];
-
-/** Event kinds in words. */
-export const eventKinds: readonly { value: EventKind; label: string }[] = [
-  { value: 'access-granted', label: 'Access granted' },
-  { value: 'access-denied', label: 'Access denied' },
-  { value: 'door-forced', label: 'Door forced' },
-  { value: 'door-left-open', label: 'Door left open' },
-  { value: 'door-closed', label: 'Door closed' },
-  { value: 'device', label: 'Device' },
-  { value: 'configuration', label: 'Configuration' },
 ];
 
 /** The label of a value in one of these lists (the value itself when unknown). */

@@ -83,6 +83,7 @@ function DoorsCard() {
 /** The last few access events, newest first. */
 function EventsCard() {
   const { t } = useT('dashboard');
+  const { t: te } = useT('events');
   const formatTime = useFormatTime();
   const recent = useQuery({
     queryKey: ['events.list', 'dashboard'],
@@ -97,7 +98,7 @@ function EventsCard() {
             {events.map((e) => (
               <Table.Tr key={e.id}>
                 <Table.Td>{formatTime(e.at)}</Table.Td>
-                <Table.Td>{e.kind}</Table.Td>
+                <Table.Td>{te(`kinds.${e.kind}`)}</Table.Td>
                 <Table.Td>{e.doorName ?? '—'}</Table.Td>
                 <Table.Td>{e.userName ?? '—'}</Table.Td>
               </Table.Tr>
