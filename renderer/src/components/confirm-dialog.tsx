@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useT } from '../i18n/i18n.js';
 
 /** What a confirmation asks. */
 export interface ConfirmRequest {
@@ -23,6 +24,7 @@ function ConfirmDialog({
 }: ConfirmRequest & {
   onClose: (confirmed: boolean) => void;
 }) {
+  const { t } = useT();
   const ref = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   const id = useId();
@@ -56,7 +58,7 @@ function ConfirmDialog({
       <div id={`${id}-message`}>{message}</div>
       <div className="buttons">
         <button type="button" className="secondary" ref={cancel} onClick={() => answer(false)}>
-          Cancel
+          {t('cancel')}
         </button>
         <button type="button" className={danger ? 'danger' : undefined} onClick={() => answer(true)}>
           {confirmLabel}

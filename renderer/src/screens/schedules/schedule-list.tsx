@@ -1,6 +1,7 @@
-import { Alert, Button, Group, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Button, Group, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
+import { useConfirm } from '../../components/confirm-dialog.js';
 import { useT } from '../../i18n/i18n.js';
 import './schedules.css';
 
@@ -86,7 +87,7 @@ export function ScheduleList<T extends Listed>({
   const [opened, setOpened] = useState<{ item: T | undefined }>();
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
-  const [asking, setAsking] = useState<T>();
+  const [dialog, confirm] = useConfirm();
 
   const text = search.trim();
   const query: PageQuery = { ...(text ? { search: text } : {}), limit: PAGE_SIZE, offset };
@@ -124,17 +125,7 @@ export function ScheduleList<T extends Listed>({
   const last = Math.min(offset + PAGE_SIZE, total);
   return (
     <div className="sched-screen">
-      {asking ? (
-        <ConfirmDialog
-          title={t(`${noun}.deleteTitle`, { name: asking.name })}
-          message={t(`${noun}.deleteMessage`)}
-          confirmLabel={t(`${noun}.deleteConfirm`)}
-          onAnswer={(yes) => {
-            setAsking(undefined);
-            if (yes) void remove(asking);
-          }}
-        />
-      ) : null}
+      {dialog}
       <Group mb="sm" gap="sm">
         {canWrite ? (
           <Button
@@ -240,7 +231,16 @@ export function ScheduleList<T extends Listed>({
                               color="red"
                               aria-label={t('list.deleteNamed', { name: item.name })}
                               disabled={deletion.isPending}
-                              onClick={() => setAsking(item)}
+                              onClick={() =>
+                                void confirm({
+                                  title: t(`${noun}.deleteTitle`, { name: item.name }),
+                                  message: t(`${noun}.deleteMessage`),
+                                  confirmLabel: t(`${noun}.deleteConfirm`),
+                                  danger: true,
+                                }).then((yes) => {
+                                  if (yes) void remove(item);
+                                })
+                              }
                             >
                               {t('delete', { ns: 'common' })}
                             </Button>
@@ -272,61 +272,5 @@ export function ScheduleList<T extends Listed>({
         </Group>
       ) : null}
     </div>
-  );
-}
-
-/**
- * Asks before deleting, in a native modal <dialog> (it traps focus and Escape cancels; Mantine's Modal
- * would write a <style> element the console's CSP refuses). Cancel takes focus first, so a stray Enter
- * deletes nothing.
- */
-function ConfirmDialog({
-  title,
-  message,
-  confirmLabel,
-  onAnswer,
-}: {
-  title: string;
-  message: string;
-  confirmLabel: string;
-  onAnswer: (yes: boolean) => void;
-}) {
-  const { t } = useT('schedules');
-  const ref = useRef<HTMLDialogElement>(null);
-  const cancel = useRef<HTMLButtonElement>(null);
-  const id = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (!dialog.open) dialog.showModal();
-    cancel.current?.focus();
-    return () => dialog.close();
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      className="sched-dialog"
-      aria-labelledby={`${id}-title`}
-      aria-describedby={`${id}-message`}
-      onCancel={(e) => {
-        e.preventDefault();
-        onAnswer(false);
-      }}
-    >
-      <Title order={2} size="h4" id={`${id}-title`} mb="xs">
-        {title}
-      </Title>
-      <Text id={`${id}-message`} mb="md">
-        {message}
-      </Text>
-      <Group justify="flex-end" gap="sm">
-        <Button variant="default" ref={cancel} onClick={() => onAnswer(false)}>
-          {t('cancel', { ns: 'common' })}
-        </Button>
-        <Button color="red" onClick={() => onAnswer(true)}>
-          {confirmLabel}
-        </Button>
-      </Group>
-    </dialog>
   );
 }
