@@ -8,7 +8,7 @@ import { SPECIAL_DAY_TYPES } from '../../../app/contract/schedule-schemas.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { FormFrame, useErrorText, useSaveFailure } from './schedules/form-frame.js';
+import { FormFrame, NameField, useErrorText, useSaveFailure } from './schedules/form-frame.js';
 import {
   CalendarForm as CalendarSchema,
   type CalendarFormInput,
@@ -94,22 +94,7 @@ export function CalendarForm({
       onSubmit={submit}
       onClose={onClose}
     >
-      <Controller
-        control={control}
-        name="name"
-        render={({ field, fieldState }) => (
-          <TextInput
-            {...field}
-            label={t('form.name')}
-            required
-            withAsterisk={false}
-            autoComplete="off"
-            error={errorText(fieldState.error?.message)}
-            errorProps={{ role: 'alert' }}
-            maw="32rem"
-          />
-        )}
-      />
+      <Controller control={control} name="name" render={NameField} />
       <div role="group" aria-labelledby={legend}>
         <Text id={legend} fw={600}>
           {t('calendars.specialDays')}

@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { TextInput, Textarea } from '@mantine/core';
+import { Textarea } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { Controller, FormProvider, useForm } from 'react-hook-form';
@@ -8,7 +8,7 @@ import { DAY_TYPES } from '../../../app/contract/schedule-schemas.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { FormFrame, useErrorText, useSaveFailure } from './schedules/form-frame.js';
+import { FormFrame, NameField, useErrorText, useSaveFailure } from './schedules/form-frame.js';
 import {
   TimePeriodForm as TimePeriodSchema,
   type TimePeriodFormInput,
@@ -111,22 +111,7 @@ export function TimePeriodForm({
         onSubmit={submit}
         onClose={onClose}
       >
-        <Controller
-          control={control}
-          name="name"
-          render={({ field, fieldState }) => (
-            <TextInput
-              {...field}
-              label={t('form.name')}
-              required
-              withAsterisk={false}
-              autoComplete="off"
-              error={errorText(fieldState.error?.message)}
-              errorProps={{ role: 'alert' }}
-              maw="32rem"
-            />
-          )}
-        />
+        <Controller control={control} name="name" render={NameField} />
         <Controller
           control={control}
           name="description"

@@ -1,4 +1,5 @@
-import { Alert, Button, Group, Paper, Stack, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, Stack, TextInput, Title } from '@mantine/core';
+import type { ControllerFieldState, ControllerRenderProps, FieldValues, Path } from 'react-hook-form';
 import {
   useCallback,
   useEffect,
@@ -88,6 +89,30 @@ export function useErrorText(): (message: string | undefined) => string | undefi
       return say(`errors.${key}`, { ...params, ...(day ? { day } : {}) });
     },
     [t],
+  );
+}
+
+/** The name field each schedules form starts with, as a Controller's render: `render={NameField}`. */
+export function NameField<T extends FieldValues, N extends Path<T>>({
+  field,
+  fieldState,
+}: {
+  field: ControllerRenderProps<T, N>;
+  fieldState: ControllerFieldState;
+}) {
+  const { t } = useT('schedules');
+  const errorText = useErrorText();
+  return (
+    <TextInput
+      {...field}
+      label={t('form.name')}
+      required
+      withAsterisk={false}
+      autoComplete="off"
+      error={errorText(fieldState.error?.message)}
+      errorProps={{ role: 'alert' }}
+      maw="32rem"
+    />
   );
 }
 
