@@ -3,6 +3,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccessEvent } from '../../../../app/contract/methods/events.js';
+import { event } from './test-events.js';
 import type { SectionProps } from '../../section.js';
 import { renderInConsole } from '../../test-render.js';
 import { EventsScreen } from '../events-screen.js';
@@ -35,21 +36,6 @@ vi.mock('../../rpc/client.js', () => ({
     return () => rpc.listeners.delete(topic);
   }),
 }));
-
-const event = (id: number, at: string, over: Partial<AccessEvent> = {}): AccessEvent => ({
-  id,
-  at,
-  kind: 'access-granted',
-  doorId: 1,
-  doorName: 'Main entrance',
-  userId: 7,
-  userName: 'Ada Lovelace',
-  credentialId: 70,
-  reason: null,
-  source: 'gw-1',
-  detail: {},
-  ...over,
-});
 
 const cancelled = event(9, '2030-01-01T09:00:00.000Z', {
   kind: 'configuration',

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AccessEvent } from '../../../../app/contract/methods/events.js';
+import { event } from './test-events.js';
 import { LIVE_BUFFER, canGoLive, matchesFilter, mergeLive, remember } from './live-merge.js';
 import { utcToZonedInput, zonedInputToUtc } from './zoned-time.js';
-
-const event = (id: number, at: string, over: Partial<AccessEvent> = {}): AccessEvent => ({
-  id,
-  at,
-  kind: 'access-granted',
-  doorId: 1,
-  doorName: 'Main entrance',
-  userId: 7,
-  userName: 'Ada Lovelace',
-  credentialId: 70,
-  reason: null,
-  source: 'gw-1',
-  detail: {},
-  ...over,
-});
 
 describe('matchesFilter', () => {
   const e = event(1, '2026-11-03T10:00:00.000Z');

@@ -15,6 +15,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import type { ReactElement } from 'react';
 import { CalendarsScreen } from '../calendars-screen.js';
 import { TimePeriodsScreen } from '../time-periods-screen.js';
+import { noRules } from './test-rules.js';
 
 vi.mock('../../rpc/client.js', () => ({ call: vi.fn(), subscribe: vi.fn(() => () => undefined) }));
 const rpc = vi.mocked(call);
@@ -24,19 +25,7 @@ const office = [
   { start: 480, end: 720 },
   { start: 780, end: 1020 },
 ];
-const empty = {
-  mon: [],
-  tue: [],
-  wed: [],
-  thu: [],
-  fri: [],
-  sat: [],
-  sun: [],
-  holiday: [],
-  special1: [],
-  special2: [],
-  special3: [],
-};
+const empty = noRules();
 
 const period: TimePeriod = {
   id: 3,

@@ -1,6 +1,7 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { noRules } from './test-rules.js';
 import { ErrorCode } from '../../../../app/contract/errors.js';
 import type { TimePeriod } from '../../../../app/contract/methods/schedules.js';
 import { setLanguage } from '../../i18n/i18n.js';
@@ -19,19 +20,7 @@ function saved(patch: Partial<TimePeriod> = {}): TimePeriod {
     id: 7,
     name: 'Office hours',
     description: '',
-    rules: {
-      mon: [],
-      tue: [],
-      wed: [],
-      thu: [],
-      fri: [],
-      sat: [],
-      sun: [],
-      holiday: [],
-      special1: [],
-      special2: [],
-      special3: [],
-    },
+    rules: noRules(),
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
     version: 0,
