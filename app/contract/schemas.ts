@@ -12,6 +12,9 @@ export const DisplayName = z
   .max(100, 'must be at most 100 characters')
   .refine((s) => !unprintable.test(s), 'must not contain control characters');
 
+/** A free-text description of a named object: trimmed, at most 500 characters. */
+export const Description = z.string().trim().max(500);
+
 /** An IANA time-zone name that this runtime knows (Europe/Madrid, UTC, …). */
 export const TimeZone = z
   .string()

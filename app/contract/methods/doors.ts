@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { method, needs } from '../method.js';
-import { DisplayName, Timestamp, Version, listQuery, page } from '../schemas.js';
+import { Description, DisplayName, Timestamp, Version, listQuery, page } from '../schemas.js';
 
 const Id = z.number().int().positive();
-const Description = z.string().trim().max(500);
 const Deleted = z.object({ deleted: z.literal(true) });
 
 /** How a door is reached: wired to a control unit, a standalone lock updated by cards, or a radio lock. */

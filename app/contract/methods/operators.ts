@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { method, needs } from '../method.js';
 import { Partition, Permission } from '../permissions.js';
-import { DisplayName, Password, Timestamp, Username, Version } from '../schemas.js';
+import { Description, DisplayName, Password, Timestamp, Username, Version } from '../schemas.js';
 import { OperatorSource, RoleRef, SessionId, SessionListing } from './session.js';
 
 const Id = z.number().int().positive();
@@ -48,8 +48,6 @@ const RoleIds = z
   .min(1, 'give at least one role')
   .max(50)
   .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a role');
-
-const Description = z.string().trim().max(500).default('');
 
 /** Operators and roles. An operator can never create, change or grant more than they hold themselves. */
 export const operatorMethods = {
@@ -156,7 +154,7 @@ export const operatorMethods = {
     summary: 'Creates a custom role; its permissions and partition must not exceed the caller’s.',
     params: z.strictObject({
       name: DisplayName,
-      description: Description,
+      description: Description.default(''),
       permissions: z.array(Permission).max(100),
       partition: Partition.default(null),
     }),

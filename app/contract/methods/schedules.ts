@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { method, needs } from '../method.js';
 import { CalendarDays, TimePeriodRules } from '../schedule-schemas.js';
-import { DisplayName, Timestamp, Version, listQuery, page } from '../schemas.js';
+import { Description, DisplayName, Timestamp, Version, listQuery, page } from '../schemas.js';
 
 const Id = z.number().int().positive();
-const Description = z.string().trim().max(500);
 
 /** A time period: a weekly schedule with special day types, referred to by access levels and doors. */
 export const TimePeriod = z.object({

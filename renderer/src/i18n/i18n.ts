@@ -54,3 +54,27 @@ export function currentLanguage(): Language {
 export function useT(ns: Namespace = 'common') {
   return useTranslation([ns, 'common']);
 }
+
+/** What one namespace holds in English (its keys, for typing). */
+type En<N extends Namespace> = (typeof resources)[N]['en'];
+
+/**
+ * A thing a generic screen part speaks of (a zone, a time period): its namespace and the key of its
+ * group of words there, which must hold every word in `W`; checked when the thing is named.
+ */
+export type Thing<W extends string> = {
+  [N in Namespace]: {
+    ns: N;
+    noun: { [K in keyof En<N>]: En<N>[K] extends Record<W, string> ? K : never }[keyof En<N>] & string;
+  };
+}[Namespace];
+
+/**
+ * The translate function of a namespace (falling back to `common`) for keys built at run time, such
+ * as a thing's words: their presence is checked by {@link Thing} where the thing is named.
+ */
+export function useWords(ns: Namespace): (key: string, slots?: Record<string, unknown>) => string {
+  // `fallback`: a key missing from the namespace is looked up in `common` (else only the first is).
+  const { t } = useTranslation([ns, 'common'], { nsMode: 'fallback' });
+  return t as unknown as (key: string, slots?: Record<string, unknown>) => string;
+}

@@ -1,7 +1,10 @@
+import { access } from './access.js';
 import { auth } from './auth.js';
 import { common } from './common.js';
 import { dashboard } from './dashboard.js';
+import { directory } from './directory.js';
 import { events } from './events.js';
+import { operators } from './operators.js';
 import { schedules } from './schedules.js';
 import { users } from './users.js';
 
@@ -11,9 +14,12 @@ import { users } from './users.js';
  */
 export const resources = {
   common,
+  access,
   auth,
   dashboard,
+  directory,
   events,
+  operators,
   schedules,
   users,
 };

@@ -8,7 +8,7 @@ import { SPECIAL_DAY_TYPES } from '../../../app/contract/schedule-schemas.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { FormFrame, NameField, useErrorText, useSaveFailure } from './schedules/form-frame.js';
+import { FormFrame, NameField, useErrorText, useSaveFailure } from '../forms/form-frame.js';
 import {
   CalendarForm as CalendarSchema,
   type CalendarFormInput,
@@ -41,7 +41,7 @@ export function CalendarForm({
   onClose: () => void;
 }) {
   const { t, i18n } = useT('schedules');
-  const errorText = useErrorText();
+  const errorText = useErrorText('schedules');
   const queryClient = useQueryClient();
   const form = useForm<CalendarFormInput, unknown, CalendarFormOutput>({
     resolver: zodResolver(CalendarSchema),
@@ -62,7 +62,7 @@ export function CalendarForm({
   const { formError, setFormError, fail } = useSaveFailure(
     (field, message) =>
       setError((field === 'days' ? 'days.root' : field) as 'name', { type: 'server', message }),
-    'calendars',
+    { ns: 'schedules', noun: 'calendars' },
     () => ['name', 'days', ...getValues('days').flatMap((_, i) => [`days.${i}.date`, `days.${i}.type`])],
     failure,
   );

@@ -5,7 +5,7 @@ import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
 import { useFormatTime } from '../site-time.js';
 import { CalendarForm } from './calendar-form.js';
-import { ScheduleList, type PageQuery } from './schedules/schedule-list.js';
+import { EntityList, type PageQuery } from '../components/entity-list.js';
 
 const fetchCalendars = (q: PageQuery) => call('calendars.list', q);
 const deleteCalendar = (c: Calendar) => call('calendars.delete', { id: c.id, version: c.version });
@@ -20,8 +20,8 @@ export function CalendarsScreen({ can, failure }: SectionProps) {
   const { t } = useT('schedules');
   const formatTime = useFormatTime();
   return (
-    <ScheduleList<Calendar>
-      kind={{ noun: 'calendars', method: 'calendars.list' }}
+    <EntityList<Calendar>
+      kind={{ ns: 'schedules', noun: 'calendars', method: 'calendars.list' }}
       fetchPage={fetchCalendars}
       del={deleteCalendar}
       canWrite={can('doors:write')}
@@ -31,7 +31,7 @@ export function CalendarsScreen({ can, failure }: SectionProps) {
         <Table.Td>
           {t('calendars.dayCount', { count: c.days.length })}
           {c.days.length ? (
-            <Text span className="sched-cell-hint">
+            <Text span className="entity-cell-hint">
               {c.days
                 .slice(0, DAYS_SHOWN)
                 .map((d) => t('calendars.dayOfType', { date: d.date, type: t(`days.${d.type}`) }))

@@ -1,5 +1,4 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Textarea } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { FormEvent } from 'react';
 import { Controller, FormProvider, useForm } from 'react-hook-form';
@@ -8,7 +7,7 @@ import { DAY_TYPES } from '../../../app/contract/schedule-schemas.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { FormFrame, NameField, useErrorText, useSaveFailure } from './schedules/form-frame.js';
+import { DescriptionField, FormFrame, NameField, useSaveFailure } from '../forms/form-frame.js';
 import {
   TimePeriodForm as TimePeriodSchema,
   type TimePeriodFormInput,
@@ -49,7 +48,6 @@ export function TimePeriodForm({
   onClose: () => void;
 }) {
   const { t } = useT('schedules');
-  const errorText = useErrorText();
   const queryClient = useQueryClient();
   const form = useForm<TimePeriodFormInput, unknown, TimePeriodFormOutput>({
     resolver: zodResolver(TimePeriodSchema),
@@ -78,7 +76,7 @@ export function TimePeriodForm({
     // A refusal of a whole day (`rules.mon`) goes with the day, under its intervals.
     (field, message) =>
       setError((/^rules\.\w+$/.test(field) ? `${field}.root` : field) as 'name', { type: 'server', message }),
-    'timePeriods',
+    { ns: 'schedules', noun: 'timePeriods' },
     fields,
     failure,
   );
@@ -112,20 +110,7 @@ export function TimePeriodForm({
         onClose={onClose}
       >
         <Controller control={control} name="name" render={NameField} />
-        <Controller
-          control={control}
-          name="description"
-          render={({ field, fieldState }) => (
-            <Textarea
-              {...field}
-              label={t('form.description')}
-              rows={2}
-              error={errorText(fieldState.error?.message)}
-              errorProps={{ role: 'alert' }}
-              maw="32rem"
-            />
-          )}
-        />
+        <Controller control={control} name="description" render={DescriptionField} />
         <WeeklyEditor timeZone={timeZone} />
       </FormFrame>
     </FormProvider>

@@ -5,7 +5,7 @@ import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
 import { useFormatTime } from '../site-time.js';
 import { hhmm } from '../time-text.js';
-import { ScheduleList, type PageQuery } from './schedules/schedule-list.js';
+import { EntityList, type PageQuery } from '../components/entity-list.js';
 import { summarize } from './schedules/week.js';
 import { TimePeriodForm } from './time-period-form.js';
 
@@ -32,8 +32,8 @@ export function TimePeriodsScreen({ can, failure, site }: SectionProps) {
   const rulesText = useRulesText();
   const formatTime = useFormatTime();
   return (
-    <ScheduleList<TimePeriod>
-      kind={{ noun: 'timePeriods', method: 'timePeriods.list' }}
+    <EntityList<TimePeriod>
+      kind={{ ns: 'schedules', noun: 'timePeriods', method: 'timePeriods.list' }}
       fetchPage={fetchPeriods}
       del={deletePeriod}
       canWrite={can('doors:write')}
@@ -43,7 +43,7 @@ export function TimePeriodsScreen({ can, failure, site }: SectionProps) {
         <Table.Td>
           {rulesText(p.rules)}
           {p.description ? (
-            <Text span className="sched-cell-hint">
+            <Text span className="entity-cell-hint">
               {p.description}
             </Text>
           ) : null}

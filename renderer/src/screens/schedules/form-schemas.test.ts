@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../../app/contract/errors.js';
 import { RpcCallError } from '../../rpc/rpc-call-error.js';
+import { asSentence, heard, placeIssues, said } from '../../forms/form-words.js';
 import {
   CalendarForm,
   TimePeriodForm,
-  asSentence,
   emptyRules,
-  heard,
-  placeIssues,
-  said,
   sortDays,
   type TimePeriodFormInput,
 } from './form-schemas.js';

@@ -1,7 +1,5 @@
 import '../../zod-config.js';
 import { z } from 'zod';
-import type { ParamIssue } from '../../../../app/contract/errors.js';
-import { scheduleMethods } from '../../../../app/contract/methods/schedules.js';
 import {
   CalendarDays,
   DAY_TYPES,
@@ -9,71 +7,12 @@ import {
   SPECIAL_DAY_TYPES,
   type DayType,
 } from '../../../../app/contract/schedule-schemas.js';
-import { DisplayName } from '../../../../app/contract/schemas.js';
-import { isRpcError } from '../../error-text.js';
-import { sentence } from '../../format.js';
-import type { schedules } from '../../i18n/schedules.js';
+import { Description, Name, said } from '../../forms/form-words.js';
 import { hhmm } from '../../time-text.js';
 import { checkDay, MAX_INTERVALS, toIntervals, type IntervalText, type Problem } from './week.js';
 
-// The forms' zod schemas: the contract's own rules, with what a form needs on top (times as typed,
-// problems worded for the operator), and the way back from the service's per-field refusals.
-
-/** A message of the schedules namespace's `errors`. */
-export type ErrorKey = keyof (typeof schedules)['en']['errors'];
-/** What fills a message's slots; `day` is a day type, put in words when shown. */
-export type ErrorParams = Record<string, string | number>;
-
-const SAID = 'i18n:';
-
-/**
- * A form problem as a zod issue message: the key of its words and their slots, put in the operator's
- * language when shown ({@link heard}). Anything else in a field's error is shown as it is (the
- * service's own words).
- */
-export function said(key: ErrorKey, params: ErrorParams = {}): string {
-  return SAID + JSON.stringify([key, params]);
-}
-
-/** The key and slots of a message made by {@link said}; undefined for any other text. */
-export function heard(message: string | undefined): [ErrorKey, ErrorParams] | undefined {
-  if (!message?.startsWith(SAID)) return undefined;
-  try {
-    return JSON.parse(message.slice(SAID.length)) as [ErrorKey, ErrorParams];
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A contract schema for a typed string, its refusals in the form's words: each issue's code picks the
- * message, so the rule stays the contract's and only the wording is the console's.
- */
-function inWords<S extends z.ZodType<unknown, string>>(
-  schema: S,
-  keys: Partial<Record<string, ErrorKey>>,
-  fallback: ErrorKey = 'invalid',
-) {
-  return z.string().transform((value, ctx): z.output<S> => {
-    const result = schema.safeParse(value);
-    if (result.success) return result.data;
-    for (const issue of result.error.issues)
-      ctx.addIssue({ code: 'custom', path: issue.path, message: said(keys[issue.code] ?? fallback) });
-    return z.NEVER;
-  });
-}
-
-/** A name, as the contract's DisplayName checks it. */
-const Name = inWords(DisplayName, {
-  too_small: 'nameEmpty',
-  too_big: 'nameLong',
-  custom: 'nameControl',
-});
-
-/** A description, as the contract checks it. */
-const Description = inWords(scheduleMethods['timePeriods.update'].params.shape.description.unwrap(), {
-  too_big: 'descriptionLong',
-});
+// The schedules forms' zod schemas: the contract's own rules, with what a form needs on top (times as
+// typed, problems worded for the operator under the schedules namespace's `errors`).
 
 /** The words of a problem with one time of an interval. */
 function problemText(problem: Problem, which: 'start' | 'end', day: DayType): string {
@@ -161,35 +100,4 @@ export function sortDays<T extends { date: string }>(days: readonly T[]): T[] {
 /** The empty rules of a new time period, as the form holds them. */
 export function emptyRules(): Record<DayType, IntervalText[]> {
   return Object.fromEntries(DAY_TYPES.map((d) => [d, []])) as unknown as Record<DayType, IntervalText[]>;
-}
-
-/** The refusals of an INVALID_PARAMS answer: those a form field claims, and the rest. */
-export interface PlacedIssues {
-  /** The form field (its longest path that contains the issue's) and the service's words. */
-  fields: [field: string, message: string][];
-  rest: ParamIssue[];
-}
-
-/**
- * Places the issues of an INVALID_PARAMS answer on the form's fields, by their dotted path: an issue
- * goes to the longest field path that is it or contains it (`rules.mon.1` to `rules.mon`), one per
- * field. Undefined for any other error.
- */
-export function placeIssues(err: unknown, fields: readonly string[]): PlacedIssues | undefined {
-  if (!isRpcError(err, 'INVALID_PARAMS')) return undefined;
-  const byLength = [...fields].sort((a, b) => b.length - a.length);
-  const placed = new Map<string, string>();
-  const rest: ParamIssue[] = [];
-  for (const issue of (err.data.issues ?? []) as ParamIssue[]) {
-    const field = byLength.find((f) => issue.path === f || issue.path.startsWith(`${f}.`));
-    if (!field) rest.push(issue);
-    else if (!placed.has(field)) placed.set(field, issue.message);
-  }
-  return { fields: [...placed], rest };
-}
-
-/** A service message as a sentence beside a field: capitalised, ending in a full stop. */
-export function asSentence(message: string): string {
-  const text = message.trim();
-  return sentence(text.charAt(0).toUpperCase() + text.slice(1));
 }

@@ -4,7 +4,7 @@ import { Controller, useFieldArray, useFormContext, useFormState, useWatch } fro
 import { DAY_TYPES, type DayType } from '../../../../app/contract/schedule-schemas.js';
 import { useT } from '../../i18n/i18n.js';
 import { hhmm } from '../../time-text.js';
-import { useErrorText } from './form-frame.js';
+import { useErrorText } from '../../forms/form-frame.js';
 import type { TimePeriodFormInput } from './form-schemas.js';
 import './schedules.css';
 import {
@@ -85,7 +85,7 @@ export function WeeklyEditor({
 /** One day type: its name, its track, Add and Copy, and its intervals as fields. */
 function DayRow({ day, onAnnounce }: { day: DayType; onAnnounce: (text: string) => void }) {
   const { t, i18n } = useT('schedules');
-  const errorText = useErrorText();
+  const errorText = useErrorText('schedules');
   const { control, getValues, setValue, setFocus, trigger } = useFormContext<TimePeriodFormInput>();
   const { fields, append, insert, remove } = useFieldArray({ control, name: `rules.${day}` });
   const rows = useWatch({ control, name: `rules.${day}` });
@@ -204,7 +204,7 @@ function IntervalFields({
   onRemove: () => void;
 }) {
   const { t } = useT('schedules');
-  const errorText = useErrorText();
+  const errorText = useErrorText('schedules');
   const { control } = useFormContext<TimePeriodFormInput>();
   const time = (which: keyof IntervalText) => (
     <Controller

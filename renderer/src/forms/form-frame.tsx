@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Paper, Stack, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, Stack, TextInput, Textarea, Title } from '@mantine/core';
 import type { ControllerFieldState, ControllerRenderProps, FieldValues, Path } from 'react-hook-form';
 import {
   useCallback,
@@ -9,13 +9,14 @@ import {
   type FormEventHandler,
   type ReactNode,
 } from 'react';
-import { isRpcError } from '../../error-text.js';
-import { useT } from '../../i18n/i18n.js';
-import { asSentence, heard, placeIssues, type ErrorParams } from './form-schemas.js';
+import { isRpcError } from '../error-text.js';
+import { useT, useWords, type Thing } from '../i18n/i18n.js';
+import type { Namespace } from '../i18n/resources.js';
+import { asSentence, heard, placeIssues } from './form-words.js';
 
 /**
- * A schedules form in a panel above its list, for a new object or one being edited: its title names
- * the form for assistive tech and takes focus when it opens; Close gives the list back.
+ * A form in a panel above its list, for a new object or one being edited: its title names the form
+ * for assistive tech and takes focus when it opens; Close gives the list back.
  */
 export function FormFrame({
   title,
@@ -26,9 +27,9 @@ export function FormFrame({
   onClose,
   children,
 }: {
-  /** "New time period", "Edit calendar Site calendar". */
+  /** "New time period", "Edit zone Lobby". */
   title: string;
-  /** "Create time period", "Save calendar". */
+  /** "Create time period", "Save zone". */
   submitLabel: string;
   busy: boolean;
   /** What went wrong that no field claims. */
@@ -37,18 +38,18 @@ export function FormFrame({
   onClose: () => void;
   children: ReactNode;
 }) {
-  const { t } = useT('schedules');
+  const { t } = useT();
   const id = useId();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   return (
-    <Paper component="section" withBorder p="md" mb="md" aria-labelledby={id}>
+    <Paper component="section" withBorder p="md" mb="md" aria-labelledby={id} className="form-frame">
       <Group justify="space-between" wrap="nowrap" mb="sm">
         <Title order={2} size="h3" id={id} ref={heading} tabIndex={-1}>
           {title}
         </Title>
         <Button variant="default" size="compact-sm" onClick={onClose}>
-          {t('close', { ns: 'common' })}
+          {t('close')}
         </Button>
       </Group>
       <form onSubmit={onSubmit} noValidate aria-label={title} aria-busy={busy}>
@@ -71,36 +72,38 @@ export function FormFrame({
 }
 
 /**
- * The words for a field's error: the form's own problems in the operator's language, the service's
- * as it sent them. Undefined when there is none.
+ * The words for a field's error: the form's own problems ({@link said}) in the operator's language,
+ * found under `errors` of the form's namespace or of `common`; the service's as it sent them.
+ * Undefined when there is none.
  */
-export function useErrorText(): (message: string | undefined) => string | undefined {
-  const { t } = useT('schedules');
+export function useErrorText(ns: Namespace = 'common'): (message: string | undefined) => string | undefined {
+  const say = useWords(ns);
   return useCallback(
     (message) => {
       if (!message) return undefined;
       const own = heard(message);
       if (!own) return message;
       const [key, params] = own;
-      const day =
-        typeof params.day === 'string' ? t(`daysInText.${params.day}` as 'daysInText.mon') : undefined;
-      // The slots come with the message, so they are not known here by type.
-      const say = t as unknown as (key: string, slots: ErrorParams) => string;
+      // A day type in the slots is said in words (the schedules forms name days).
+      const day = typeof params.day === 'string' ? say(`daysInText.${params.day}`) : undefined;
       return say(`errors.${key}`, { ...params, ...(day ? { day } : {}) });
     },
-    [t],
+    [say],
   );
 }
 
-/** The name field each schedules form starts with, as a Controller's render: `render={NameField}`. */
+/** A Controller's render props, for the standard fields below: `render={NameField}`. */
+interface FieldRender<T extends FieldValues, N extends Path<T>> {
+  field: ControllerRenderProps<T, N>;
+  fieldState: ControllerFieldState;
+}
+
+/** The name field most forms start with, as a Controller's render: `render={NameField}`. */
 export function NameField<T extends FieldValues, N extends Path<T>>({
   field,
   fieldState,
-}: {
-  field: ControllerRenderProps<T, N>;
-  fieldState: ControllerFieldState;
-}) {
-  const { t } = useT('schedules');
+}: FieldRender<T, N>) {
+  const { t } = useT();
   const errorText = useErrorText();
   return (
     <TextInput
@@ -116,24 +119,41 @@ export function NameField<T extends FieldValues, N extends Path<T>>({
   );
 }
 
-/** Which refusal of a save the form is explaining, in the words of the thing saved. */
-type Noun = 'timePeriods' | 'calendars';
+/** The optional description field, as a Controller's render: `render={DescriptionField}`. */
+export function DescriptionField<T extends FieldValues, N extends Path<T>>({
+  field,
+  fieldState,
+}: FieldRender<T, N>) {
+  const { t } = useT();
+  const errorText = useErrorText();
+  return (
+    <Textarea
+      {...field}
+      label={t('form.description')}
+      rows={2}
+      error={errorText(fieldState.error?.message)}
+      errorProps={{ role: 'alert' }}
+      maw="32rem"
+    />
+  );
+}
 
 /**
- * What a schedules form does with a failed save: the service's per-field refusals beside their fields
- * (by their contract path), the rest above the form; a stale version
- * (CONFLICT with currentVersion) above the form, any other CONFLICT (a name taken) beside the name; and
- * anything else as the console words it (`failure`, which also leaves when the session has ended).
+ * What a form does with a failed save: the service's per-field refusals beside their fields (by their
+ * contract path), the rest above the form; a stale version (CONFLICT with currentVersion) above the
+ * form in the thing's words (`stale`), any other CONFLICT (a name taken) beside the name; and anything
+ * else as the console words it (`failure`, which also leaves when the session has ended).
  */
 export function useSaveFailure(
   /** Puts the service's words beside a field of the form (react-hook-form's setError). */
   setError: (field: string, message: string) => void,
-  noun: Noun,
+  thing: Thing<'stale'>,
   /** The contract paths the form shows a field for, as it is now. */
   fields: () => string[],
   failure: (err: unknown) => string | undefined,
 ) {
-  const { t } = useT('schedules');
+  const say = useWords(thing.ns);
+  const { noun } = thing;
   const [formError, setFormError] = useState<string>();
   const fail = useCallback(
     (err: unknown) => {
@@ -142,18 +162,18 @@ export function useSaveFailure(
         for (const [field, message] of placed.fields) setError(field, asSentence(message));
         setFormError(
           placed.rest.length
-            ? t('form.checkThese', { list: placed.rest.map((i) => `${i.path}: ${i.message}`).join('; ') })
+            ? say('form.checkThese', { list: placed.rest.map((i) => `${i.path}: ${i.message}`).join('; ') })
             : undefined,
         );
       } else if (isRpcError(err, 'CONFLICT')) {
-        if (typeof err.data.currentVersion === 'number') setFormError(t(`${noun}.stale`));
+        if (typeof err.data.currentVersion === 'number') setFormError(say(`${noun}.stale`));
         else {
           setFormError(undefined);
-          setError('name', t('form.chooseAnotherName', { message: asSentence(err.message) }));
+          setError('name', say('form.chooseAnotherName', { message: asSentence(err.message) }));
         }
       } else setFormError(failure(err));
     },
-    [fields, failure, noun, setError, t],
+    [fields, failure, noun, say, setError],
   );
   return { formError, setFormError, fail };
 }

@@ -1,11 +1,11 @@
 import { Alert, Button, Group, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
-import { useConfirm } from '../../components/confirm-dialog.js';
-import { useT } from '../../i18n/i18n.js';
-import './schedules.css';
+import { useT, useWords, type Thing } from '../i18n/i18n.js';
+import { useConfirm } from './confirm-dialog.js';
+import './entity-list.css';
 
-/** Rows a page of a schedules list shows. */
+/** Rows a page of a list shows. */
 export const PAGE_SIZE = 25;
 
 /** What a list method is asked: a search and a window. */
@@ -24,7 +24,7 @@ export interface PageOf<T> {
 /** The words for a failed read of a list, by the error (kept as it is, so retrying still sees it). */
 const readFailures = new WeakMap<object, string | undefined>();
 
-/** What every listed schedule has. */
+/** What every listed object has. */
 export interface Listed {
   id: number;
   name: string;
@@ -32,9 +32,24 @@ export interface Listed {
   updatedAt: string;
 }
 
-/** Which list: its strings (a key of the schedules namespace) and its list method (the query key). */
-type Kind =
-  { noun: 'timePeriods'; method: 'timePeriods.list' } | { noun: 'calendars'; method: 'calendars.list' };
+/** The words a list takes from its thing's group of words. */
+type ListWords =
+  | 'new'
+  | 'search'
+  | 'searchPlaceholder'
+  | 'hint'
+  | 'caption_one'
+  | 'caption_other'
+  | 'captionRange'
+  | 'created'
+  | 'saved'
+  | 'deleted'
+  | 'deleteTitle'
+  | 'deleteMessage'
+  | 'deleteConfirm';
+
+/** Which list: its words (a thing of a namespace) and its list method (the query key). */
+export type ListKind = Thing<ListWords> & { method: string };
 
 /** What the open form is given. */
 export interface FormSlot<T> {
@@ -46,12 +61,12 @@ export interface FormSlot<T> {
 }
 
 /**
- * A schedules list: New and search above, the open form, the page as a table (name, the list's own
+ * A list of named objects of the access model (time periods, calendars, zones, doors, levels): New and search above, the open form, the page as a table (name, the list's own
  * columns, when it changed) with Edit and Delete per row for operators who may write, and
  * Previous/Next. The page is read through TanStack Query under `[method, query]`; saving and deleting
  * invalidate every page of the method, so whatever shows it reads again.
  */
-export function ScheduleList<T extends Listed>({
+export function EntityList<T extends Listed>({
   kind,
   fetchPage,
   del,
@@ -63,7 +78,7 @@ export function ScheduleList<T extends Listed>({
   refuseDelete,
   form,
 }: {
-  kind: Kind;
+  kind: ListKind;
   fetchPage: (query: PageQuery) => Promise<PageOf<T>>;
   del: (item: T) => Promise<unknown>;
   /** Whether the operator may create, edit and delete (doors:write). */
@@ -79,7 +94,8 @@ export function ScheduleList<T extends Listed>({
   refuseDelete?: (item: T) => string | undefined;
   form: (slot: FormSlot<T>) => ReactNode;
 }) {
-  const { t } = useT('schedules');
+  const { t } = useT();
+  const say = useWords(kind.ns);
   const { noun, method } = kind;
   const queryClient = useQueryClient();
   const [search, setSearch] = useState('');
@@ -114,7 +130,7 @@ export function ScheduleList<T extends Listed>({
     try {
       await deletion.mutateAsync(item);
       if (opened?.item?.id === item.id) setOpened(undefined);
-      setNotice(t(`${noun}.deleted`, { name: item.name }));
+      setNotice(say(`${noun}.deleted`, { name: item.name }));
     } catch (err) {
       setError(failure(err));
     }
@@ -124,7 +140,7 @@ export function ScheduleList<T extends Listed>({
   const total = page.data?.total ?? 0;
   const last = Math.min(offset + PAGE_SIZE, total);
   return (
-    <div className="sched-screen">
+    <div className="entity-screen">
       {dialog}
       <Group mb="sm" gap="sm">
         {canWrite ? (
@@ -134,13 +150,13 @@ export function ScheduleList<T extends Listed>({
               setOpened({ item: undefined });
             }}
           >
-            {t(`${noun}.new`)}
+            {say(`${noun}.new`)}
           </Button>
         ) : null}
         <TextInput
           type="search"
-          aria-label={t(`${noun}.search`)}
-          placeholder={t(`${noun}.searchPlaceholder`)}
+          aria-label={say(`${noun}.search`)}
+          placeholder={say(`${noun}.searchPlaceholder`)}
           value={search}
           onChange={(e) => {
             setSearch(e.currentTarget.value);
@@ -152,7 +168,7 @@ export function ScheduleList<T extends Listed>({
         />
       </Group>
       <Text size="sm" c="dimmed" mb="sm">
-        {t(`${noun}.hint`)}
+        {say(`${noun}.hint`)}
       </Text>
       {error || readError ? (
         <Alert color="red" role="alert" mb="sm">
@@ -170,17 +186,22 @@ export function ScheduleList<T extends Listed>({
             onClose: () => setOpened(undefined),
             onSaved: (item, created) => {
               setOpened(undefined);
-              setNotice(t(created ? `${noun}.created` : `${noun}.saved`, { name: item.name }));
+              setNotice(say(created ? `${noun}.created` : `${noun}.saved`, { name: item.name }));
             },
           })
         : null}
-      {items ? (
-        <div className="sched-table-wrap">
+      {items && items.length === 0 ? (
+        <Text size="sm" role="status">
+          {text ? t('list.noMatch', { search: text }) : t('list.empty')}
+        </Text>
+      ) : null}
+      {items?.length ? (
+        <div className="entity-table-wrap">
           <Table captionSide="top" highlightOnHover>
             <Table.Caption>
               {total > items.length
-                ? t(`${noun}.captionRange`, { first: offset + 1, last, total })
-                : t(`${noun}.caption`, { count: total })}
+                ? say(`${noun}.captionRange`, { first: offset + 1, last, total })
+                : say(`${noun}.caption`, { count: total })}
             </Table.Caption>
             <Table.Thead>
               <Table.Tr>
@@ -207,7 +228,7 @@ export function ScheduleList<T extends Listed>({
                     {cells(item)}
                     <Table.Td>{changed(item)}</Table.Td>
                     {canWrite ? (
-                      <Table.Td className="sched-actions">
+                      <Table.Td className="entity-actions">
                         <Group gap="xs" wrap="nowrap">
                           <Button
                             size="compact-sm"
@@ -218,7 +239,7 @@ export function ScheduleList<T extends Listed>({
                               setOpened({ item });
                             }}
                           >
-                            {t('edit', { ns: 'common' })}
+                            {t('edit')}
                           </Button>
                           {refused ? (
                             <Text size="xs" c="dimmed" span>
@@ -233,16 +254,16 @@ export function ScheduleList<T extends Listed>({
                               disabled={deletion.isPending}
                               onClick={() =>
                                 void confirm({
-                                  title: t(`${noun}.deleteTitle`, { name: item.name }),
-                                  message: t(`${noun}.deleteMessage`),
-                                  confirmLabel: t(`${noun}.deleteConfirm`),
+                                  title: say(`${noun}.deleteTitle`, { name: item.name }),
+                                  message: say(`${noun}.deleteMessage`),
+                                  confirmLabel: say(`${noun}.deleteConfirm`),
                                   danger: true,
                                 }).then((yes) => {
                                   if (yes) void remove(item);
                                 })
                               }
                             >
-                              {t('delete', { ns: 'common' })}
+                              {t('delete')}
                             </Button>
                           )}
                         </Group>
@@ -254,7 +275,7 @@ export function ScheduleList<T extends Listed>({
             </Table.Tbody>
           </Table>
         </div>
-      ) : (
+      ) : items ? null : (
         <Text size="sm">{t('list.loading')}</Text>
       )}
       {total > PAGE_SIZE ? (

@@ -1,0 +1,4 @@
+import { strings } from './strings.js';
+
+/** Strings of the access screens. */
+export const access = strings({}, {});

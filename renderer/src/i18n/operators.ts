@@ -1,0 +1,4 @@
+import { strings } from './strings.js';
+
+/** Strings of the operators screens. */
+export const operators = strings({}, {});
