@@ -174,6 +174,28 @@ describe('never granting more than one holds', () => {
   });
 });
 
+describe('editing roles', () => {
+  it('keeps a role’s description when an update does not send one', async () => {
+    const role = await customRole({ name: 'Night desk', description: 'Lobby after hours', permissions: [] });
+    const renamed = ok<Role>(
+      await f.call(
+        'roles.update',
+        { id: role.id, version: role.version, name: 'Night shift' },
+        { caller: admin() },
+      ),
+    );
+    expect(renamed).toMatchObject({ name: 'Night shift', description: 'Lobby after hours' });
+    const cleared = ok<Role>(
+      await f.call(
+        'roles.update',
+        { id: role.id, version: renamed.version, description: '' },
+        { caller: admin() },
+      ),
+    );
+    expect(cleared.description).toBe('');
+  });
+});
+
 describe('changing operators', () => {
   it('ends the sessions of an operator whose roles change, and applies role edits at the next call', async () => {
     const id = await f.addOperator('ops', [builtinRoles.operator.id]);
