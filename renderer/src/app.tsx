@@ -29,8 +29,26 @@ function viewFor(session: Session): View {
   return session.operator.mustChangePassword ? { kind: 'password', session } : { kind: 'home', session };
 }
 
+/**
+ * Remembers that this browser has a console open on a session, so that a reload fetches the logged-in
+ * code while it checks the session. Only a hint for speed: the session itself is an httpOnly cookie
+ * (or the desktop app's) and is always asked of the service.
+ */
+const SIGNED_IN_HINT = 'lintel.signed-in';
+
+/** Fetches the shell and the screen of the route now, when the last console here was logged in. */
+function preloadConsole(): void {
+  if (globalThis.localStorage?.getItem(SIGNED_IN_HINT) !== '1') return;
+  void import('./screens/console-shell.js').catch(() => undefined);
+  void import('./sections.js').then(
+    (m) => m.preloadSection(globalThis.location.hash),
+    () => undefined,
+  );
+}
+
 /** Where a fresh console starts: setup until an administrator exists, then home or login. */
 async function startingView(): Promise<View> {
+  preloadConsole();
   const status = await call('setup.status', {});
   if (!status.administratorExists) return { kind: 'setup', siteName: status.siteName };
   try {
@@ -62,6 +80,12 @@ export function App() {
       live = false;
     };
   }, [attempt]);
+
+  useEffect(() => {
+    if (view.kind === 'home') globalThis.localStorage?.setItem(SIGNED_IN_HINT, '1');
+    else if (view.kind === 'login' || view.kind === 'setup')
+      globalThis.localStorage?.removeItem(SIGNED_IN_HINT);
+  }, [view.kind]);
 
   const toLogin = useCallback(
     (notice?: string, username?: string) => {

@@ -6,7 +6,10 @@ import type { Section, SectionProps } from './section.js';
  * the code of every screen (a cold console is usable sooner), and each screen is its own chunk.
  */
 function screen(load: () => Promise<object>, name: string) {
-  return lazy(async () => ({ default: (await load())[name as keyof object] as ComponentType<SectionProps> }));
+  const Component = lazy(async () => ({
+    default: (await load())[name as keyof object] as ComponentType<SectionProps>,
+  }));
+  return Object.assign(Component, { preload: load });
 }
 
 /**
@@ -95,3 +98,15 @@ export const sections: readonly Section[] = [
  * programming device, door gateways and mobile keys. Shown disabled until their issues land.
  */
 export const comingSections = ['encoder', 'ppd', 'gateways', 'mobileKeys'] as const;
+
+/**
+ * Starts downloading the screen of the section a route opens (`#/users` → users; `#/` → home), so a
+ * console reloaded by a logged-in operator fetches it alongside the session check rather than after
+ * the shell has rendered. Downloading twice costs nothing: the browser and `lazy` share the module.
+ */
+export function preloadSection(hash: string): void {
+  const id = /^#\/([\w-]+)/.exec(hash)?.[1] ?? sections[0]!.id;
+  const section = sections.find((s) => s.id === id);
+  const preload = (section?.Component as { preload?: () => Promise<unknown> } | undefined)?.preload;
+  preload?.().catch(() => undefined);
+}
