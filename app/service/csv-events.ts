@@ -38,18 +38,30 @@ function cells(e: StoredAccessEvent, zone: string): Record<EventColumn, string> 
   };
 }
 
+/** How a long export is followed and stopped. */
+export interface ExportOptions {
+  /** Called after each step: rows written so far, of all the export will write. */
+  progress?: (rows: number, total: number) => void;
+  /** When aborted, writing stops at the next step and the call rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /**
  * Writes the events matching `filter` (its `area` included), newest first, as CSV: a UTF-8 byte-order
  * mark, a header, CRLF line ends, quoting as needed and formula-like text guarded, as users.exportCsv
  * writes. Reads page by page through the same keyset as events.list, so any filter stays an index
- * seek, and yields between pages. At most `maxRows`; `truncated` says more matched.
+ * seek, and yields between pages. At most `maxRows`; `truncated` says more matched. With `progress`,
+ * the matches are counted first (up to `maxRows`) so the rows written can be told against a total.
  */
 export async function eventsCsv(
   repo: EventRepo,
   filter: Omit<EventFilter, 'before' | 'limit'>,
   maxRows: number,
   zone: string,
+  opts: ExportOptions = {},
 ): Promise<{ csv: string; rows: number; truncated: boolean }> {
+  const total = opts.progress ? repo.countUpTo(filter, maxRows) : maxRows;
+  opts.progress?.(0, total);
   const out: string[] = [];
   const csv = stringify({
     header: true,
@@ -76,8 +88,14 @@ export async function eventsCsv(
     }
     const last = page.at(-1);
     if (truncated || !last || page.length < limit) break;
+    // Events stored during the export may add rows beyond the count: the total never reads less.
+    opts.progress?.(rows, Math.max(total, rows));
     before = { at: Date.parse(last.at), id: last.id };
     await yieldToEventLoop();
+    if (opts.signal?.aborted) {
+      csv.destroy();
+      opts.signal.throwIfAborted();
+    }
   }
   csv.end();
   await done;

@@ -30,18 +30,26 @@ export function eventHandlers(kit: ServiceKit): HandlerGroup<keyof typeof eventM
       return found.length > p.limit ? { events, nextBefore: events.at(-1)!.id } : { events };
     },
 
-    'events.exportCsv': async (p, ctx) => {
-      const { maxRows, ...filters } = p;
-      const area = areaOf(ctx.caller?.grants, 'doors:read');
-      const timeZone = site.get().timeZone;
-      const out = await eventsCsv(repo, { ...filters, area }, maxRows, timeZone);
-      // A bulk copy of who went where: recorded although it changes nothing.
-      kit.record(ctx, {
-        action: 'events.exportCsv',
-        target: 'events',
-        detail: { rows: out.rows, truncated: out.truncated, filters },
-      });
-      return { ...out, timeZone };
-    },
+    'events.exportCsv': (p, ctx) =>
+      kit.operations.run(ctx, 'events.exportCsv', p.operationId, async (op) => {
+        const { maxRows, operationId: _, ...filters } = p;
+        const area = areaOf(ctx.caller?.grants, 'doors:read');
+        const timeZone = site.get().timeZone;
+        const out = await eventsCsv(repo, { ...filters, area }, maxRows, timeZone, {
+          signal: op.signal,
+          // Only a followed export counts its matches first (see eventsCsv).
+          ...(op.id ? { progress: (rows: number, total: number) => op.report(rows, total, rows) } : {}),
+        });
+        // A cancel that came while the last page was being finished still stops it: no file.
+        op.signal.throwIfAborted();
+        // A bulk copy of who went where: recorded although it changes nothing.
+        kit.record(ctx, {
+          action: 'events.exportCsv',
+          target: 'events',
+          detail: { rows: out.rows, truncated: out.truncated, filters },
+        });
+        op.end(out.rows, out.rows);
+        return { ...out, timeZone };
+      }),
   };
 }

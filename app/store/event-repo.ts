@@ -315,6 +315,16 @@ export class EventRepo {
   }
 
   /**
+   * How many events `f` matches, counting no further than `cap` (what an export's progress measures
+   * against): the same index walk as {@link EventRepo.list}, stopped early on a big history.
+   */
+  countUpTo(f: Omit<EventFilter, 'limit'>, cap: number): number {
+    const q = this.query({ ...f, limit: cap });
+    if (!q) return 0;
+    return this.db.prepare(`SELECT count(*) FROM (${q.sql})`).pluck().get(q.args) as number;
+  }
+
+  /**
    * The events with ids from `first` to `last`, in id order (the order they were stored), as
    * {@link EventRepo.list} reads them: what a batch just appended became.
    */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { method, needs } from '../method.js';
 import { Timestamp } from '../schemas.js';
+import { OperationId } from './operations.js';
 
 /** What happened: a decision at a door, a door's own state, or a device or configuration notice. */
 export const EVENT_KINDS = [
@@ -16,6 +17,33 @@ export const EVENT_KINDS = [
 export const EventKind = z.enum(EVENT_KINDS);
 /** The kind of an access or device event. */
 export type EventKind = z.infer<typeof EventKind>;
+
+/**
+ * Why the access engine refuses a card, most fundamental first: the `reason` of an `access-denied`
+ * event. The engine keeps its own list (app/access/engine.ts); a test holds the two equal, so the
+ * console can offer them as a filter without reaching outside the contract.
+ */
+export const DENIAL_REASONS = [
+  'blacklisted',
+  'not-yet-valid',
+  'expired',
+  'revalidation-lapsed',
+  'door-locked-down',
+  'no-access-to-door',
+  'unknown-time-period',
+  'outside-time-period',
+  'door-in-privacy',
+  'card-required',
+  'pin-required',
+  'wrong-pin',
+  'biometric-required',
+  'biometric-mismatch',
+] as const;
+/** Why the access engine refused a card. */
+export type DenialReason = (typeof DENIAL_REASONS)[number];
+
+/** The `reason` of a `configuration` event the console stores when an operator changes a key. */
+export const KEY_CHANGE_REASONS = ['key-cancelled', 'key-revalidated'] as const;
 
 const Id = z.number().int().positive();
 
@@ -45,7 +73,13 @@ const eventFilter = z.strictObject({
   doorId: Id.optional(),
   userId: Id.optional(),
   credentialId: Id.optional(),
-  reason: z.string().max(100).optional(),
+  reason: z
+    .string()
+    .max(100)
+    .optional()
+    .describe(
+      `exactly this reason: ${DENIAL_REASONS.join(', ')} (access-denied); ${KEY_CHANGE_REASONS.join(', ')} (configuration)`,
+    ),
   from: Timestamp.optional().describe('events at or after this instant'),
   to: Timestamp.optional().describe('events before this instant'),
 });
@@ -93,7 +127,8 @@ export const eventMethods = {
   'events.exportCsv': method({
     summary:
       `Exports the events matching the events.list filters as CSV, newest first, at most ${MAX_EVENT_EXPORT_ROWS.toLocaleString('en')} ` +
-      'rows (narrow the time range for more). Audited: it copies who went where in bulk.',
+      'rows (narrow the time range for more). Audited: it copies who went where in bulk. With an `operationId` ' +
+      'it reports progress and stops on operations.cancel with CANCELLED.',
     params: eventFilter.extend({
       maxRows: z
         .number()
@@ -102,6 +137,9 @@ export const eventMethods = {
         .max(MAX_EVENT_EXPORT_ROWS)
         .default(MAX_EVENT_EXPORT_ROWS)
         .describe('the newest this many events; `truncated` says whether more matched'),
+      operationId: OperationId.optional().describe(
+        'names the export for operation.progress events (rows written of those it will write) and operations.cancel',
+      ),
     }),
     result: z.object({
       csv: z

@@ -1,63 +1,34 @@
 import { Badge, Button, Group, Stack, Text } from '@mantine/core';
-import { useMutation } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { ErrorAlert, Notice } from '../components/alert.js';
 import { useT } from '../i18n/i18n.js';
-import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { EventFilters, NO_FILTER, filterOf, type FilterDraft } from './events/event-filters.js';
+import { EventFilters, filterOf } from './events/event-filters.js';
 import { EventTable } from './events/event-table.js';
+import { ExportProgress } from './events/export-progress.js';
 import { canGoLive } from './events/live-merge.js';
+import { useEventExport } from './events/use-event-export.js';
 import { useEventList } from './events/use-event-list.js';
+import { useUrlFilter } from './events/use-url-filter.js';
 import { useZonedTime } from './events/zoned-time.js';
 import './events/events.css';
 
-/** Today in the site's zone, for the export's file name. */
-function fileDate(zone: string | undefined): string {
-  // Swedish writes dates as ISO does.
-  return new Intl.DateTimeFormat('sv-SE', { ...(zone ? { timeZone: zone } : {}) }).format(new Date());
-}
-
-/** Saves text as a file through a Blob URL (no server round trip, nothing inline for the CSP). */
-function download(text: string, file: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  Object.assign(document.createElement('a'), { href: url, download: file }).click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
 /**
- * Access and device events: filtered by kind, door, cardholder and time (in the site's time zone),
- * newest first and paged back in time; new events arrive live at the top while the filters can still
- * match them; the current filters export as CSV.
+ * Access and device events: filtered by kind, door, cardholder, key, reason and time (in the site's
+ * time zone; the filters live in the address, so `#/events?user=7` opens a user's events), newest
+ * first and paged back in time; new events arrive live at the top while the filters can still match
+ * them; the current filters export as CSV, with progress and Cancel.
  */
 export function EventsScreen({ site, can, failure }: SectionProps) {
   const { t } = useT('events');
   const zone = site?.timeZone;
   const formatTime = useZonedTime(zone);
-  const [draft, setDraft] = useState<FilterDraft>(NO_FILTER);
+  const canReadUsers = can('users:read');
+  const [draft, setDraft] = useUrlFilter(canReadUsers);
   const filter = useMemo(() => filterOf(draft, zone), [draft, zone]);
   const { query, events, fresh, error: readError } = useEventList(filter, failure);
-  const [notice, setNotice] = useState<string>();
-  const [error, setError] = useState<string>();
+  const exporting = useEventExport(filter, zone, failure);
   const live = canGoLive(filter);
-
-  const exporting = useMutation({
-    mutationFn: () => call('events.exportCsv', filter),
-    onMutate: () => {
-      setNotice(undefined);
-      setError(undefined);
-    },
-    onError: (err) => setError(failure(err)),
-    onSuccess: (out) => {
-      const file = `events-${fileDate(zone)}.csv`;
-      download(out.csv, file);
-      setNotice(
-        out.truncated
-          ? t('export.truncated', { rows: out.rows.toLocaleString(), file })
-          : t('export.done', { count: out.rows, file }),
-      );
-    },
-  });
 
   const more = query.hasNextPage;
 
@@ -67,10 +38,10 @@ export function EventsScreen({ site, can, failure }: SectionProps) {
         draft={draft}
         onChange={(next) => {
           setDraft(next);
-          setNotice(undefined);
+          exporting.clear();
         }}
         zone={zone}
-        canReadUsers={can('users:read')}
+        canReadUsers={canReadUsers}
       />
       <Group justify="space-between" className="events-toolbar">
         <Group gap="xs">
@@ -81,15 +52,22 @@ export function EventsScreen({ site, can, failure }: SectionProps) {
             {live ? t('live.onHint') : t('live.offHint')}
           </Text>
         </Group>
-        <Button variant="default" loading={exporting.isPending} onClick={() => exporting.mutate()}>
+        <Button
+          variant="default"
+          loading={exporting.running !== undefined}
+          onClick={() => void exporting.start()}
+        >
           {t('export.button')}
         </Button>
       </Group>
       <div aria-live="polite" className="events-announce">
         {fresh.size > 0 ? <Text size="sm">{t('live.arrived', { count: fresh.size })}</Text> : null}
       </div>
-      {notice ? <Notice>{notice}</Notice> : null}
-      {error || readError ? <ErrorAlert>{error ?? readError}</ErrorAlert> : null}
+      {exporting.running ? (
+        <ExportProgress running={exporting.running} onCancel={() => void exporting.cancel()} />
+      ) : null}
+      {exporting.notice ? <Notice>{exporting.notice}</Notice> : null}
+      {exporting.error || readError ? <ErrorAlert>{exporting.error ?? readError}</ErrorAlert> : null}
       {events ? (
         <EventTable
           events={events}
@@ -100,7 +78,7 @@ export function EventsScreen({ site, can, failure }: SectionProps) {
               : t('list.caption', { count: events.length }) + (more ? t('list.more') : '')
           }
           formatTime={formatTime}
-          onCardholder={(user) => setDraft((d) => ({ ...d, user }))}
+          onCardholder={(user) => setDraft({ ...draft, user })}
         />
       ) : null}
       {more ? (

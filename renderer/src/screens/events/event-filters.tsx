@@ -1,21 +1,15 @@
 import { Button, Group, NativeSelect, TextInput } from '@mantine/core';
-import type { EventKind } from '../../../../app/contract/methods/events.js';
+import {
+  DENIAL_REASONS,
+  EVENT_KINDS,
+  KEY_CHANGE_REASONS,
+  type EventKind,
+} from '../../../../app/contract/methods/events.js';
 import { useT } from '../../i18n/i18n.js';
 import { call } from '../../rpc/client.js';
 import { zonedInputToUtc } from './zoned-time.js';
 import type { EventFilter } from './live-merge.js';
 import { SearchSelect, type Choice } from './search-select.js';
-
-/** The contract's event kinds, in its order (repeated as a type-checked list: no zod in the console). */
-export const EVENT_KINDS: readonly EventKind[] = [
-  'access-granted',
-  'access-denied',
-  'door-forced',
-  'door-left-open',
-  'door-closed',
-  'device',
-  'configuration',
-];
 
 /** Field hints in the console's muted colour (Mantine's dimmed grey is too faint on white for WCAG AA). */
 export const HINT = { description: 'events-hint' };
@@ -25,13 +19,25 @@ export interface FilterDraft {
   kind: EventKind | '';
   door: Choice | undefined;
   user: Choice | undefined;
+  /** A key: its card UID as the label. */
+  key: Choice | undefined;
+  /** A reason of the contract's lists, or '' for any. */
+  reason: string;
   /** `datetime-local` values, in the site's time zone. */
   from: string;
   to: string;
 }
 
 /** No filter at all. */
-export const NO_FILTER: FilterDraft = { kind: '', door: undefined, user: undefined, from: '', to: '' };
+export const NO_FILTER: FilterDraft = {
+  kind: '',
+  door: undefined,
+  user: undefined,
+  key: undefined,
+  reason: '',
+  from: '',
+  to: '',
+};
 
 /** The filter to send: only what was chosen, times read in `zone` (an unfinished time is left out). */
 export function filterOf(d: FilterDraft, zone: string | undefined): EventFilter {
@@ -41,14 +47,17 @@ export function filterOf(d: FilterDraft, zone: string | undefined): EventFilter 
     ...(d.kind ? { kinds: [d.kind] } : {}),
     ...(d.door ? { doorId: d.door.id } : {}),
     ...(d.user ? { userId: d.user.id } : {}),
+    ...(d.key ? { credentialId: d.key.id } : {}),
+    ...(d.reason ? { reason: d.reason } : {}),
     ...(from ? { from } : {}),
     ...(to ? { to } : {}),
   };
 }
 
 /**
- * The events screen's filters: kind, door, cardholder (searched on the service as typed; only for
- * operators who may read users) and a time range in the site's time zone. Each change applies at once.
+ * The events screen's filters: kind, door, cardholder and key (searched on the service as typed; the
+ * last two only for operators who may read users), reason and a time range in the site's time zone.
+ * Each change applies at once.
  */
 export function EventFilters({
   draft,
@@ -67,7 +76,8 @@ export function EventFilters({
     (v: FilterDraft[K]) =>
       onChange({ ...draft, [k]: v });
   const timeHint = zone ? t('filters.siteTime', { zone }) : t('filters.localTime');
-  const untouched = !draft.kind && !draft.door && !draft.user && !draft.from && !draft.to;
+  const untouched =
+    !draft.kind && !draft.door && !draft.user && !draft.key && !draft.reason && !draft.from && !draft.to;
 
   return (
     <form
@@ -115,6 +125,44 @@ export function EventFilters({
           }
         />
       ) : null}
+      {canReadUsers || draft.key ? (
+        <SearchSelect
+          label={t('filters.key')}
+          placeholder={t('filters.anyKey')}
+          nothingFound={t('filters.nothingFound')}
+          value={draft.key}
+          onChange={set('key')}
+          queryKey="keys.list"
+          find={async (search) =>
+            canReadUsers
+              ? (
+                  await call('keys.list', {
+                    ...(search ? { search } : {}),
+                    sort: 'issuedAt',
+                    order: 'desc',
+                    limit: 50,
+                  })
+                ).items.map((k) => ({ id: k.id, label: k.uid }))
+              : []
+          }
+        />
+      ) : null}
+      <NativeSelect
+        label={t('filters.reason')}
+        value={draft.reason}
+        onChange={(e) => set('reason')(e.currentTarget.value)}
+        data={[
+          { value: '', label: t('filters.anyReason') },
+          {
+            group: t('filters.denied'),
+            items: DENIAL_REASONS.map((r) => ({ value: r, label: t(`reasons.${r}`) })),
+          },
+          {
+            group: t('filters.keyChanges'),
+            items: KEY_CHANGE_REASONS.map((r) => ({ value: r, label: t(`reasons.${r}`) })),
+          },
+        ]}
+      />
       <TextInput
         label={t('filters.from')}
         description={timeHint}

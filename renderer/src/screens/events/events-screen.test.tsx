@@ -1,8 +1,12 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { useLocation } from 'react-router';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ErrorCode } from '../../../../app/contract/errors.js';
 import type { AccessEvent } from '../../../../app/contract/methods/events.js';
+import type { OperationProgress } from '../../../../app/contract/methods/operations.js';
+import { RpcCallError } from '../../rpc/rpc-call-error.js';
 import { event } from './test-events.js';
 import type { SectionProps } from '../../section.js';
 import { renderInConsole } from '../../test-render.js';
@@ -15,6 +19,10 @@ const rpc = vi.hoisted(() => ({
   calls: [] as { method: string; params: Record<string, unknown> }[],
   listeners: new Map<string, (e: { at: string; payload: unknown }) => void>(),
   exported: { csv: '\uFEFFat,kind\r\n', rows: 1, truncated: false, timeZone: 'Europe/Madrid' },
+  /** When set, events.exportCsv waits for the test to settle it. */
+  hold: undefined as { resolve: (v: unknown) => void; reject: (e: unknown) => void } | undefined,
+  holding: false,
+  cancelAnswer: true,
 }));
 
 vi.mock('../../rpc/client.js', () => ({
@@ -27,8 +35,19 @@ vi.mock('../../rpc/client.js', () => ({
         .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || b.id - a.id);
       return { events };
     }
-    if (method === 'events.exportCsv') return rpc.exported;
+    if (method === 'events.exportCsv')
+      return rpc.holding ? new Promise((resolve, reject) => (rpc.hold = { resolve, reject })) : rpc.exported;
+    if (method === 'operations.cancel') return { cancelled: rpc.cancelAnswer };
     if (method === 'doors.list' || method === 'users.list') return { items: [], total: 0 };
+    if (method === 'users.get') return { id: params.id, firstName: 'Grace', lastName: 'Hopper' };
+    if (method === 'keys.list')
+      return {
+        items: [
+          { id: 70, uid: '04A2B3C4' },
+          { id: 71, uid: '04A2B3C5' },
+        ].filter((k) => k.uid.includes(String(params.search ?? ''))),
+        total: 2,
+      };
     throw new Error(`unexpected call ${method}`);
   }),
   subscribe: vi.fn((topic: string, cb: (e: { at: string; payload: unknown }) => void) => {
@@ -58,15 +77,26 @@ function props(over: Partial<SectionProps> = {}): SectionProps {
   };
 }
 
-/** The screen with a cache of its own, so no test sees another's answers. */
-function renderScreen(over: Partial<SectionProps> = {}) {
+/** Shows the router's query string, so a test can read what the screen put in the address. */
+function Address() {
+  return <output data-testid="address">{useLocation().search}</output>;
+}
+const address = () => screen.getByTestId('address').textContent;
+
+/** The screen with a cache of its own, so no test sees another's answers; `route` is its address. */
+function renderScreen(over: Partial<SectionProps> = {}, route = '/') {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return renderInConsole(
     <QueryClientProvider client={client}>
       <EventsScreen {...props(over)} />
+      <Address />
     </QueryClientProvider>,
+    route,
   );
 }
+
+/** The params of the last events.list call. */
+const lastList = () => rpc.calls.filter((c) => c.method === 'events.list').at(-1)?.params;
 
 /** Delivers a live events.appended message, as the transport would. */
 function arrive(...events: AccessEvent[]) {
@@ -82,6 +112,9 @@ beforeEach(() => {
   ];
   rpc.calls = [];
   rpc.listeners.clear();
+  rpc.hold = undefined;
+  rpc.holding = false;
+  rpc.cancelAnswer = true;
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -130,7 +163,7 @@ describe('the events screen', () => {
     arrive(denied);
     await screen.findByRole('table', { name: '2 events, newest first' });
     expect(bodyRows()[0]!.textContent).toContain('Wrong PIN');
-    expect(screen.queryByText('Key cancelled')).toBeNull();
+    expect(within(screen.getByRole('table')).queryByText('Key cancelled')).toBeNull();
 
     // The event that did not match was kept: back to all kinds, it is there (and read once more).
     rpc.stored.push(denied);
@@ -150,7 +183,7 @@ describe('the events screen', () => {
     expect(await screen.findByText('Not live')).toBeDefined();
     arrive(cancelled);
     await screen.findByRole('table', { name: '2 events, newest first' });
-    expect(screen.queryByText('Key cancelled')).toBeNull();
+    expect(within(screen.getByRole('table')).queryByText('Key cancelled')).toBeNull();
   });
 
   it('filters by a cardholder from their name in the list', async () => {
@@ -175,9 +208,137 @@ describe('the events screen', () => {
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Kind' }), 'access-granted');
     await userEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
     await screen.findByText(/^Exported 1 event to events-\d{4}-\d{2}-\d{2}\.csv\.$/);
-    expect(rpc.calls.at(-1)).toEqual({ method: 'events.exportCsv', params: { kinds: ['access-granted'] } });
+    expect(rpc.calls.at(-1)).toEqual({
+      method: 'events.exportCsv',
+      params: { kinds: ['access-granted'], operationId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
     expect(created).toHaveLength(1);
     expect(await created[0]!.text()).toBe(rpc.exported.csv);
     expect(click).toHaveBeenCalledOnce();
+  });
+});
+
+describe('the events filters', () => {
+  it('opens filtered by the address: a user, a reason, a kind', async () => {
+    renderScreen({}, '/?user=12&reason=wrong-pin&kind=access-denied&door=oops');
+    await screen.findByRole('table');
+    expect(lastList()).toEqual({ kinds: ['access-denied'], userId: 12, reason: 'wrong-pin', limit: 100 });
+    // The address holds the id; the name is the service's.
+    await waitFor(() =>
+      expect(screen.getByLabelText('Cardholder', { selector: 'input' })).toHaveProperty(
+        'value',
+        'Grace Hopper',
+      ),
+    );
+    expect(screen.getByRole('combobox', { name: 'Reason' })).toHaveProperty('value', 'wrong-pin');
+    expect(rpc.calls).toContainEqual({ method: 'users.get', params: { id: 12 } });
+  });
+
+  it('filters by reason and key, and keeps the filters in the address', async () => {
+    renderScreen();
+    await screen.findByRole('table', { name: '2 events, newest first' });
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Reason' }), 'outside-time-period');
+    await waitFor(() => expect(lastList()).toEqual({ reason: 'outside-time-period', limit: 100 }));
+    expect(address()).toBe('?reason=outside-time-period');
+    // Every reason the engine gives is offered, in words.
+    expect(screen.getByRole('option', { name: 'Outside the time period' })).toBeDefined();
+    expect(screen.getByRole('option', { name: 'Fingerprint did not match' })).toBeDefined();
+
+    await userEvent.click(screen.getByLabelText('Key', { selector: 'input' }));
+    await userEvent.type(screen.getByLabelText('Key', { selector: 'input' }), 'C5');
+    // The service searches the card UIDs as typed.
+    await waitFor(() =>
+      expect(rpc.calls).toContainEqual({
+        method: 'keys.list',
+        params: { search: 'C5', sort: 'issuedAt', order: 'desc', limit: 50 },
+      }),
+    );
+    // Mantine's dropdown is still in its opening transition for happy-dom: hidden to the role query.
+    await userEvent.click(await screen.findByRole('option', { name: '04A2B3C5', hidden: true }));
+    await waitFor(() =>
+      expect(lastList()).toEqual({ credentialId: 71, reason: 'outside-time-period', limit: 100 }),
+    );
+    expect(address()).toBe('?key=71&reason=outside-time-period');
+
+    await userEvent.click(screen.getByRole('button', { name: 'Clear filters' }));
+    await waitFor(() => expect(lastList()).toEqual({ limit: 100 }));
+    expect(address()).toBe('');
+  });
+
+  it('puts the cardholder chosen from the list in the address', async () => {
+    renderScreen();
+    await screen.findByRole('table', { name: '2 events, newest first' });
+    await userEvent.click(
+      screen.getAllByRole('button', { name: 'Show only the events of Ada Lovelace' })[0]!,
+    );
+    await waitFor(() => expect(address()).toBe('?user=7'));
+    // Named as chosen: no need to ask the service.
+    expect(screen.getByLabelText('Cardholder', { selector: 'input' })).toHaveProperty(
+      'value',
+      'Ada Lovelace',
+    );
+    expect(rpc.calls.some((c) => c.method === 'users.get')).toBe(false);
+  });
+});
+
+describe('the events export', () => {
+  /** Starts an export that waits; gives its operation id and the rendered screen. */
+  async function startHeldExport() {
+    rpc.holding = true;
+    const view = renderScreen();
+    await screen.findByRole('table', { name: '2 events, newest first' });
+    await userEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    await waitFor(() => expect(rpc.hold).toBeDefined());
+    const operationId = rpc.calls.find((c) => c.method === 'events.exportCsv')!.params.operationId as string;
+    return { operationId, view };
+  }
+
+  /** Delivers an operation.progress message, as the transport would. */
+  function report(p: Partial<OperationProgress> & { operationId: string }) {
+    const payload = { method: 'events.exportCsv', stage: 'reading', done: 0, total: 0, ...p };
+    act(() => rpc.listeners.get('operation.progress')!({ at: new Date().toISOString(), payload }));
+  }
+
+  it('shows the rows written of the total, and only its own operation’s', async () => {
+    const { operationId } = await startHeldExport();
+    const bar = screen.getByRole('progressbar', { name: 'Export progress' });
+    expect(screen.getByText('Counting the matching events…')).toBeDefined();
+    report({ operationId, done: 500, total: 2_000, rows: 500 });
+    await screen.findByText(/^Writing the file: 500 of 2,000 events \(25%\)$/);
+    expect(bar.getAttribute('value')).toBe('500');
+    expect(bar.getAttribute('max')).toBe('2000');
+    report({ operationId: crypto.randomUUID(), done: 1_900, total: 2_000 });
+    expect(screen.getByText(/^Writing the file: 500 of 2,000 events/)).toBeDefined();
+
+    Object.assign(URL, { createObjectURL: vi.fn(() => 'blob:events'), revokeObjectURL: vi.fn() });
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    act(() => rpc.hold!.resolve({ ...rpc.exported, rows: 2_000 }));
+    await screen.findByText(/^Exported 2000 events to events-/);
+    expect(screen.queryByRole('progressbar')).toBeNull();
+  });
+
+  it('cancels: asks the service to stop that operation and says no file was saved', async () => {
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    const { operationId } = await startHeldExport();
+    report({ operationId, done: 2_000, total: 10_000 });
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel export' }));
+    expect(rpc.calls.at(-1)).toEqual({ method: 'operations.cancel', params: { operationId } });
+    act(() => rpc.hold!.reject(new RpcCallError(ErrorCode.CANCELLED, 'events.exportCsv was cancelled')));
+    await screen.findByText('Export cancelled: no file was saved.');
+    expect(screen.queryByRole('progressbar')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Cancel export' })).toBeNull();
+    expect(click).not.toHaveBeenCalled();
+  });
+
+  it('says when the cancel came too late, and cancels an export the operator walks away from', async () => {
+    rpc.cancelAnswer = false;
+    const { operationId, view } = await startHeldExport();
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel export' }));
+    await screen.findByText('Too late to cancel: the export had already finished.');
+    rpc.calls = [];
+    // Still running (the answer is on its way) until the operator leaves: nobody would receive the file.
+    expect(screen.getByRole('progressbar', { name: 'Export progress' })).toBeDefined();
+    view.unmount();
+    expect(rpc.calls).toEqual([{ method: 'operations.cancel', params: { operationId } }]);
   });
 });
