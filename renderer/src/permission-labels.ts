@@ -1,24 +1,36 @@
-import type { Permission } from '../../app/contract/permissions.js';
+import { useCallback } from 'react';
+import { permissions, type Permission } from '../../app/contract/permissions.js';
+import { useT } from './i18n/i18n.js';
+import type { operators } from './i18n/operators.js';
 
-/** What each permission lets an operator do, in the words of the role editor. */
-export const permissionLabels: Record<Permission, string> = {
-  'site:read': 'See the site and its settings',
-  'settings:admin': 'Change site and directory settings',
-  'operators:read': 'See operators and roles',
-  'operators:admin': 'Create, change and delete operators and roles',
-  'audit:read': 'Read and verify the operator audit log',
-  'users:read': 'See cardholders',
-  'users:write': 'Create and change cardholders',
-  'doors:read': 'See doors and zones',
-  'doors:write': 'Create and change doors and zones',
-  'doors:command': 'Open and lock doors remotely',
-  'keys:encode': 'Encode, revalidate and cancel keys',
-  'ppd:use': 'Program locks with the portable programming device',
-};
+/** A key of the operators strings' `permissions`. */
+type PermissionKey = keyof (typeof operators)['en']['permissions'];
 
 /**
- * Every permission, in the contract's order. Derived from the labels rather than imported from the
- * contract's `permissions`, whose module builds zod schemas: importing it would put zod in the bundle.
- * The Record type above makes a permission added to the contract fail to compile until labelled here.
+ * The key of each permission's words. A permission's own name cannot be the key: i18next reads the
+ * colon as a namespace separator. The Record type makes a permission added to the contract fail to
+ * compile until it has words.
  */
-export const permissionList = Object.keys(permissionLabels) as Permission[];
+const permissionKeys: Record<Permission, PermissionKey> = {
+  'site:read': 'siteRead',
+  'settings:admin': 'settingsAdmin',
+  'operators:read': 'operatorsRead',
+  'operators:admin': 'operatorsAdmin',
+  'audit:read': 'auditRead',
+  'users:read': 'usersRead',
+  'users:write': 'usersWrite',
+  'doors:read': 'doorsRead',
+  'doors:write': 'doorsWrite',
+  'doors:command': 'doorsCommand',
+  'keys:encode': 'keysEncode',
+  'ppd:use': 'ppdUse',
+};
+
+/** Every permission, in the contract's order. */
+export const permissionList: readonly Permission[] = permissions;
+
+/** What a permission lets an operator do, in the console's language. */
+export function usePermissionLabel(): (permission: Permission) => string {
+  const { t } = useT('operators');
+  return useCallback((p) => t(`permissions.${permissionKeys[p]}`), [t]);
+}

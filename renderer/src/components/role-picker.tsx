@@ -1,22 +1,29 @@
+import { Checkbox, Stack } from '@mantine/core';
 import type { Role } from '../../../app/contract/methods/operators.js';
 import type { Permission } from '../../../app/contract/permissions.js';
-import { CheckboxGroup } from './checkbox-group.js';
+import { useT } from '../i18n/i18n.js';
 
 /** Whether the caller may hand a role out: nobody grants more than they hold. */
 export function canGrant(role: Pick<Role, 'permissions'>, can: (p: Permission) => boolean): boolean {
   return role.permissions.every(can);
 }
 
-/** Chooses roles (for an operator or a directory group); roles that grant more than the caller holds are shown but locked. */
+/**
+ * Chooses roles (for an operator or a directory group), one checkbox each under one label; roles
+ * that grant more than the caller holds are shown but locked. `error` and `hint` are shown as given
+ * (the caller words them).
+ */
 export function RolePicker({
-  legend = 'Roles',
+  legend,
   roles,
   selected,
   onChange,
   can,
   error,
   hint,
+  onBlur,
 }: {
+  /** The group's label; "Roles" by default. */
   legend?: string;
   roles: readonly Role[];
   selected: readonly number[];
@@ -24,25 +31,33 @@ export function RolePicker({
   can: (p: Permission) => boolean;
   error?: string | undefined;
   hint?: string | undefined;
+  onBlur?: () => void;
 }) {
+  const { t } = useT('operators');
   return (
-    <CheckboxGroup
-      legend={legend}
-      hint={hint}
+    <Checkbox.Group
+      label={legend ?? t('rolePicker.legend')}
+      description={hint}
       error={error}
-      selected={selected}
-      onChange={onChange}
-      options={roles.map((r) => {
-        const grantable = canGrant(r, can);
-        return {
-          value: r.id,
-          label: r.name,
-          hint: grantable
-            ? r.description || undefined
-            : 'Grants more than your own roles: you cannot hand it out.',
-          disabled: !grantable,
-        };
-      })}
-    />
+      errorProps={{ role: 'alert' }}
+      value={selected.map(String)}
+      onChange={(values) => onChange(values.map(Number))}
+      onBlur={onBlur}
+    >
+      <Stack gap="xs" mt="xs">
+        {roles.map((r) => {
+          const grantable = canGrant(r, can);
+          return (
+            <Checkbox
+              key={r.id}
+              value={String(r.id)}
+              label={r.name}
+              description={grantable ? r.description || undefined : t('rolePicker.locked')}
+              disabled={!grantable}
+            />
+          );
+        })}
+      </Stack>
+    </Checkbox.Group>
   );
 }

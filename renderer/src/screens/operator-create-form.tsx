@@ -1,22 +1,31 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { Button, Group, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Controller, useForm } from 'react-hook-form';
 import type { Operator, Role } from '../../../app/contract/methods/operators.js';
-import { ErrorAlert } from '../components/alert.js';
-import { Field } from '../components/field.js';
-import { Panel } from '../components/panel.js';
 import { RolePicker } from '../components/role-picker.js';
 import { isRpcError } from '../error-text.js';
-import { sentence } from '../format.js';
-import type { FieldErrors } from '../param-issues.js';
+import { FormFrame, useErrorText, useSaveFailure } from '../forms/form-frame.js';
+import { asSentence } from '../forms/form-words.js';
+import { useT } from '../i18n/i18n.js';
 import { generatePassword } from '../password-generator.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useFormSend } from '../use-form-send.js';
+import {
+  OperatorCreateForm as CreateSchema,
+  type OperatorCreateInput,
+  type OperatorCreateOutput,
+} from './operators/form-schemas.js';
 
-/** The form's fields by their contract paths, so that the service's complaints land beside them. */
-const fieldNames = ['username', 'displayName', 'roleIds', 'password'] as const;
-type FieldName = (typeof fieldNames)[number];
+/** The contract paths the form shows a field for. */
+const FIELDS = ['username', 'displayName', 'roleIds', 'password'];
 
-/** Creates a local operator with a temporary password they must change at first login. */
+const empty: OperatorCreateInput = { username: '', displayName: '', roleIds: [], password: '' };
+
+/**
+ * Creates a local operator with a temporary password they must change at first login. The password
+ * goes back with the created operator, for the list to show it once.
+ */
 export function OperatorCreateForm({
   roles,
   can,
@@ -25,92 +34,138 @@ export function OperatorCreateForm({
   onClose,
 }: Pick<SectionProps, 'can' | 'failure'> & {
   roles: readonly Role[];
-  onCreated: (operator: Operator) => void;
+  onCreated: (operator: Operator, temporaryPassword: string) => void;
   onClose: () => void;
 }) {
-  const [username, setUsername] = useState('');
-  const [displayName, setDisplayName] = useState('');
-  const [roleIds, setRoleIds] = useState<number[]>([]);
-  const [password, setPassword] = useState('');
-  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<FieldName>(failure);
+  const { t } = useT('operators');
+  const errorText = useErrorText('operators');
+  const queryClient = useQueryClient();
+  const { control, setValue, setError, handleSubmit, formState } = useForm<
+    OperatorCreateInput,
+    unknown,
+    OperatorCreateOutput
+  >({ resolver: zodResolver(CreateSchema), defaultValues: empty });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const create = useMutation({
+    mutationFn: (values: OperatorCreateOutput) => call('operators.create', values),
+    // The roles list counts each role's operators.
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['operators.list'] }),
+        queryClient.invalidateQueries({ queryKey: ['roles.list'] }),
+      ]),
+  });
+
+  const { formError, setFormError, fail } = useSaveFailure(
+    (field, message) => setError(field as 'username', { type: 'server', message }),
+    { ns: 'operators', noun: 'operators' },
+    () => FIELDS,
+    failure,
+  );
+
+  const submit = handleSubmit(async (values) => {
     setFormError(undefined);
-    const missing: FieldErrors<FieldName> = {};
-    if (!username.trim()) missing.username = 'Type a username.';
-    if (roleIds.length === 0) missing.roleIds = 'Choose at least one role.';
-    if (!password) missing.password = 'Type a temporary password, or generate one.';
-    setErrors(missing);
-    if (Object.keys(missing).length) return;
-    await send(
-      async () => {
-        const created = await call('operators.create', {
-          username,
-          ...(displayName.trim() ? { displayName } : {}),
-          roleIds,
-          password,
+    try {
+      onCreated(await create.mutateAsync(values), values.password);
+    } catch (err) {
+      if (isRpcError(err, 'WEAK_PASSWORD'))
+        setError('password', {
+          type: 'server',
+          message: t('create.weak', { message: asSentence(err.message) }),
         });
-        onCreated(created);
-      },
-      {
-        fields: fieldNames,
-        explain: (err) => {
-          if (isRpcError(err, 'WEAK_PASSWORD')) {
-            setErrors({ password: `${sentence(err.message)} Choose a longer one, or generate one.` });
-            return true;
-          }
-          if (isRpcError(err, 'CONFLICT')) {
-            // The only rule creating can break is a username already taken.
-            setErrors({ username: `${sentence(err.message)} Choose another username.` });
-            return true;
-          }
-          return false;
-        },
-      },
-    );
-  }
+      // The only rule creating can break is a username already taken.
+      else if (isRpcError(err, 'CONFLICT'))
+        setError('username', {
+          type: 'server',
+          message: t('create.taken', { message: asSentence(err.message) }),
+        });
+      else fail(err);
+    }
+  });
 
   return (
-    <Panel title="New operator" onClose={onClose}>
-      <form onSubmit={submit} noValidate aria-busy={busy} aria-label="New operator">
-        {formError ? <ErrorAlert>{formError}</ErrorAlert> : null}
-        <Field
-          label="Username"
-          value={username}
-          onChange={setUsername}
-          autoComplete="off"
-          hint="Letters, digits and . _ @ -; used to log in."
-          error={errors.username}
-          required
-        />
-        <Field
-          label="Display name"
-          value={displayName}
-          onChange={setDisplayName}
-          autoComplete="off"
-          hint="Shown in the console and the audit log; the username if left empty."
-          error={errors.displayName}
-        />
-        <RolePicker roles={roles} selected={roleIds} onChange={setRoleIds} can={can} error={errors.roleIds} />
-        <Field
-          label="Temporary password"
-          value={password}
-          onChange={setPassword}
-          autoComplete="off"
-          hint="Give it to the operator in person; they must replace it when they first log in."
-          error={errors.password}
-          required
-        />
-        <div className="buttons">
-          <button type="button" className="secondary" onClick={() => setPassword(generatePassword())}>
-            Generate a password
-          </button>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Creating operator…' : 'Create operator'}
-          </button>
-        </div>
-      </form>
-    </Panel>
+    <FormFrame
+      title={t('create.title')}
+      submitLabel={t('create.submit')}
+      busy={formState.isSubmitting}
+      error={formError}
+      onSubmit={(e) => void submit(e)}
+      onClose={onClose}
+    >
+      <Controller
+        control={control}
+        name="username"
+        render={({ field, fieldState }) => (
+          <TextInput
+            {...field}
+            label={t('create.username')}
+            description={t('create.usernameHint')}
+            required
+            withAsterisk={false}
+            autoComplete="off"
+            spellCheck={false}
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+            maw="32rem"
+          />
+        )}
+      />
+      <Controller
+        control={control}
+        name="displayName"
+        render={({ field, fieldState }) => (
+          <TextInput
+            {...field}
+            label={t('create.displayName')}
+            description={t('create.displayNameHint')}
+            autoComplete="off"
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+            maw="32rem"
+          />
+        )}
+      />
+      <Controller
+        control={control}
+        name="roleIds"
+        render={({ field, fieldState }) => (
+          <RolePicker
+            roles={roles}
+            selected={field.value}
+            onChange={field.onChange}
+            onBlur={field.onBlur}
+            can={can}
+            error={errorText(fieldState.error?.message)}
+          />
+        )}
+      />
+      <Controller
+        control={control}
+        name="password"
+        render={({ field, fieldState }) => (
+          // Plain text: the administrator reads it out or copies it for the operator.
+          <TextInput
+            {...field}
+            label={t('create.password')}
+            description={t('create.passwordHint')}
+            required
+            withAsterisk={false}
+            autoComplete="off"
+            spellCheck={false}
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+            maw="32rem"
+          />
+        )}
+      />
+      <Group>
+        <Button
+          variant="default"
+          onClick={() => setValue('password', generatePassword(), { shouldValidate: formState.isSubmitted })}
+        >
+          {t('create.generate')}
+        </Button>
+      </Group>
+    </FormFrame>
   );
 }

@@ -1,39 +1,20 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { Operator, Role } from '../../../app/contract/methods/operators.js';
-import { ErrorAlert, Notice } from '../components/alert.js';
-import { Check } from '../components/check.js';
 import { useConfirm } from '../components/confirm-dialog.js';
 import { CopyField } from '../components/copy-field.js';
-import { Field } from '../components/field.js';
-import { Panel } from '../components/panel.js';
-import { RolePicker } from '../components/role-picker.js';
 import { SessionsTable, type SessionRow } from '../components/sessions-table.js';
-import { isRpcError } from '../error-text.js';
-import { formatTime, plural } from '../format.js';
-import { placeIssues } from '../param-issues.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useDraft } from '../use-draft.js';
-
-/** The editable part of an operator. */
-interface Draft {
-  displayName: string;
-  roleIds: number[];
-  disabled: boolean;
-}
-
-const draftOf = (o: Operator): Draft => ({
-  displayName: o.displayName,
-  roleIds: o.roles.map((r) => r.id),
-  disabled: o.disabled,
-});
-
-const sameIds = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((id) => b.includes(id));
+import { useFormatTime } from '../site-time.js';
+import { OperatorEditForm } from './operators/operator-edit-form.js';
+import { readFailure, worded } from './operators/read-failure.js';
 
 /**
- * One operator, for an administrator: edit (with the version read, so a concurrent change is refused
- * rather than overwritten), reset the password, unlock, see and end sessions, delete.
+ * One operator, for an administrator: edit, reset the password (the generated one shown once), unlock,
+ * see and end sessions, delete. Destructive actions ask first.
  */
 export function OperatorPanel({
   operator,
@@ -44,7 +25,7 @@ export function OperatorPanel({
   reload,
   onDeleted,
   onClose,
-}: SectionProps & {
+}: Pick<SectionProps, 'session' | 'can' | 'failure'> & {
   operator: Operator;
   roles: readonly Role[];
   /** Reads the list again; resolves to the fresh list (undefined when that failed). */
@@ -52,266 +33,200 @@ export function OperatorPanel({
   onDeleted: (operator: Operator) => void;
   onClose: () => void;
 }) {
-  const [base, setBase] = useState(operator);
-  const [draft, setDraft, set] = useDraft<Draft>(() => draftOf(operator));
-  const [errors, setErrors] = useState<{ displayName?: string; roleIds?: string }>({});
+  const { t } = useT('operators');
+  const formatTime = useFormatTime();
+  const queryClient = useQueryClient();
   const [error, setError] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const [temporary, setTemporary] = useState<string>();
-  const [sessions, setSessions] = useState<SessionRow[]>();
-  const [busy, setBusy] = useState(false);
   const [dialog, confirm] = useConfirm();
-  const self = operator.id === session.operator.id;
-  const local = operator.source === 'local';
+  const titleId = useId();
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
+  const { id, username } = operator;
+  const self = id === session.operator.id;
 
-  const baseDraft = draftOf(base);
-  const dirty =
-    draft.displayName !== baseDraft.displayName ||
-    draft.disabled !== baseDraft.disabled ||
-    !sameIds(draft.roleIds, baseDraft.roleIds);
-  // A newer reading from the list (after unlock, reset, someone else's edit) replaces an untouched form;
-  // an edited one keeps its base so that saving it is refused with CONFLICT instead of silently winning.
-  if (operator.version > base.version && !dirty && !busy) {
-    setBase(operator);
-    setDraft(draftOf(operator));
-  }
+  const sessionsKey = ['operators.sessions', { id }];
+  const sessions = useQuery({
+    queryKey: sessionsKey,
+    queryFn: worded(() => call('operators.sessions', { id }), failure),
+  });
+  const sessionsError = readFailure(sessions.error);
 
-  const loadSessions = useCallback(
-    () =>
-      call('operators.sessions', { id: operator.id }).then(
-        (list) => setSessions(list),
-        (err: unknown) => setError(failure(err)),
-      ),
-    [operator.id, failure],
-  );
-  useEffect(() => {
-    void loadSessions();
-  }, [loadSessions]);
-
-  /** Runs one action with the panel busy and its messages cleared; false when it failed. */
-  async function act(action: () => Promise<void>): Promise<boolean> {
-    setBusy(true);
+  /** Reads again what an action changed: the list (state, version) and the sessions. */
+  const settle = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['operators.list'] }),
+      queryClient.invalidateQueries({ queryKey: sessionsKey }),
+    ]);
+  const before = () => {
     setError(undefined);
     setNotice(undefined);
-    try {
-      await action();
-      return true;
-    } catch (err) {
-      setError(failure(err));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }
+  };
+  const onError = (err: unknown) => setError(failure(err));
 
-  async function save(e: FormEvent) {
-    e.preventDefault();
-    setErrors({});
-    if (!dirty) {
-      setNotice('Nothing to save: the form shows what is stored.');
-      return;
-    }
-    if (draft.roleIds.length === 0) {
-      setErrors({ roleIds: 'Choose at least one role.' });
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    setNotice(undefined);
-    try {
-      const saved = await call('operators.update', {
-        id: base.id,
-        version: base.version,
-        ...(draft.displayName !== baseDraft.displayName ? { displayName: draft.displayName } : {}),
-        ...(!sameIds(draft.roleIds, baseDraft.roleIds) ? { roleIds: draft.roleIds } : {}),
-        ...(draft.disabled !== baseDraft.disabled ? { disabled: draft.disabled } : {}),
-      });
-      setBase(saved);
-      setDraft(draftOf(saved));
-      setNotice(
-        draft.disabled !== baseDraft.disabled || !sameIds(draft.roleIds, baseDraft.roleIds)
-          ? 'Saved. Their sessions have ended, so the change applies from their next login.'
-          : 'Saved.',
-      );
-      await reload();
-      void loadSessions();
-    } catch (err) {
-      if (isRpcError(err, 'CONFLICT') && typeof err.data.currentVersion === 'number') {
-        const fresh = (await reload())?.find((o) => o.id === base.id);
-        if (fresh) {
-          setBase(fresh);
-          setDraft(draftOf(fresh));
-        }
-        setError(
-          'Someone else changed this operator while you were editing. The form now shows their version: ' +
-            'make your change again and save.',
-        );
-      } else {
-        const placed = placeIssues(err, ['displayName', 'roleIds'] as const);
-        if (placed) {
-          setErrors(placed.fields);
-          setError(placed.rest);
-        } else {
-          setError(failure(err));
-        }
-      }
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function resetPassword() {
-    const yes = await confirm({
-      title: `Reset the password of ${operator.username}?`,
-      message: (
-        <p>
-          Lintel generates a temporary password and shows it once. Their sessions end now, and they must
-          choose a new password when they next log in.
-        </p>
-      ),
-      confirmLabel: 'Reset password',
-      danger: true,
-    });
-    if (!yes) return;
-    await act(async () => {
-      const { temporaryPassword } = await call('operators.resetPassword', { id: operator.id });
+  const reset = useMutation({
+    mutationFn: () => call('operators.resetPassword', { id }),
+    onMutate: before,
+    onSuccess: ({ temporaryPassword }) => {
       setTemporary(temporaryPassword);
-      if (!temporaryPassword) setNotice('Password reset.');
-      await reload();
-      void loadSessions();
-    });
-  }
+      if (!temporaryPassword) setNotice(t('panel.passwordReset'));
+    },
+    onError,
+    onSettled: settle,
+  });
+  const unlock = useMutation({
+    mutationFn: () => call('operators.unlock', { id }),
+    onMutate: before,
+    onSuccess: () => setNotice(t('panel.unlocked', { username })),
+    onError,
+    onSettled: settle,
+  });
+  const revoke = useMutation({
+    mutationFn: (s: SessionRow | 'all') =>
+      call('operators.revokeSessions', { id, ...(s === 'all' ? {} : { sessionId: s.id }) }),
+    onMutate: before,
+    onSuccess: ({ revoked }) => setNotice(t('panel.ended', { count: revoked })),
+    onError,
+    onSettled: settle,
+  });
+  const remove = useMutation({
+    mutationFn: (version: number) => call('operators.delete', { id, version }),
+    onMutate: before,
+    onSuccess: () => onDeleted(operator),
+    onError,
+    onSettled: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['operators.list'] }),
+        queryClient.invalidateQueries({ queryKey: ['roles.list'] }),
+      ]),
+  });
+  const busy = reset.isPending || unlock.isPending || revoke.isPending || remove.isPending;
 
-  async function unlock() {
-    await act(async () => {
-      await call('operators.unlock', { id: operator.id });
-      setNotice(`${operator.username} can try to log in again.`);
-      await reload();
-    });
-  }
-
-  async function revoke(s: SessionRow | 'all') {
-    if (s === 'all') {
-      const yes = await confirm({
-        title: `End every session of ${operator.username}?`,
-        message: <p>They are logged out everywhere and must log in again.</p>,
-        confirmLabel: 'End all sessions',
-        danger: true,
-      });
-      if (!yes) return;
-    }
-    await act(async () => {
-      const { revoked } = await call('operators.revokeSessions', {
-        id: operator.id,
-        ...(s === 'all' ? {} : { sessionId: s.id }),
-      });
-      setNotice(`${plural(revoked, 'session')} ended.`);
-      await loadSessions();
-    });
-  }
-
-  async function remove() {
+  const askReset = async () => {
     const yes = await confirm({
-      title: `Delete ${operator.username}?`,
-      message: (
-        <p>
-          {operator.displayName} can no longer log in and their sessions end. This cannot be undone; the audit
-          log keeps their name on what they did.
-        </p>
-      ),
-      confirmLabel: 'Delete operator',
+      title: t('panel.resetTitle', { username }),
+      message: t('panel.resetMessage'),
+      confirmLabel: t('panel.resetPassword'),
       danger: true,
     });
-    if (!yes) return;
-    await act(async () => {
-      await call('operators.delete', { id: operator.id, version: base.version });
-      onDeleted(operator);
+    if (yes) reset.mutate();
+  };
+  const askEndAll = async () => {
+    const yes = await confirm({
+      title: t('panel.endAllTitle', { username }),
+      message: t('panel.endAllMessage'),
+      confirmLabel: t('panel.endAll'),
+      danger: true,
     });
-  }
+    if (yes) revoke.mutate('all');
+  };
+  const askDelete = async () => {
+    const yes = await confirm({
+      title: t('panel.deleteTitle', { username }),
+      message: t('panel.deleteMessage', { name: operator.displayName }),
+      confirmLabel: t('panel.delete'),
+      danger: true,
+    });
+    if (yes) remove.mutate(operator.version);
+  };
 
   return (
-    <Panel title={`Operator ${operator.username}`} onClose={onClose}>
+    <Paper component="section" withBorder p="md" mb="md" aria-labelledby={titleId}>
       {dialog}
-      <p className="subtitle">
-        {operator.source === 'ldap' ? 'Directory account' : 'Local account'} · created{' '}
-        {formatTime(operator.createdAt)} · password changed {formatTime(operator.passwordChangedAt)}
-      </p>
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
-      {notice ? <Notice>{notice}</Notice> : null}
-      {temporary ? (
-        <CopyField
-          label={`Temporary password for ${operator.username}`}
-          value={temporary}
-          hint="Shown only this once. Give it to them in person; they must change it when they log in."
-        />
-      ) : null}
-
-      <form onSubmit={save} noValidate aria-busy={busy} aria-label={`Edit ${operator.username}`}>
-        <Field
-          label="Display name"
-          value={draft.displayName}
-          onChange={set('displayName')}
-          autoComplete="off"
-          error={errors.displayName}
-          required
-        />
-        <RolePicker
-          roles={roles}
-          selected={draft.roleIds}
-          onChange={set('roleIds')}
-          can={can}
-          error={errors.roleIds}
-          hint={
-            operator.source === 'ldap'
-              ? 'Directory operators also get the roles their groups map to at each login.'
-              : undefined
-          }
-        />
-        <Check
-          label="Disabled"
-          checked={draft.disabled}
-          onChange={set('disabled')}
-          hint={self ? 'This is you: disabling yourself logs you out.' : 'A disabled operator cannot log in.'}
-        />
-        <button type="submit" disabled={busy}>
-          Save changes
-        </button>
-      </form>
-
-      <h3>Account</h3>
-      <div className="buttons">
-        {local ? (
-          <button type="button" className="secondary" onClick={resetPassword} disabled={busy}>
-            Reset password
-          </button>
+      <Stack gap="md">
+        <Group justify="space-between" wrap="nowrap">
+          <Title order={2} size="h3" id={titleId} ref={heading} tabIndex={-1}>
+            {t('panel.title', { username })}
+          </Title>
+          <Button variant="default" size="compact-sm" onClick={onClose}>
+            {t('close', { ns: 'common' })}
+          </Button>
+        </Group>
+        <Text size="sm" c="dimmed">
+          {t('panel.summary', {
+            account: operator.source === 'ldap' ? t('panel.directoryAccount') : t('panel.localAccount'),
+            created: formatTime(operator.createdAt),
+            changed: formatTime(operator.passwordChangedAt),
+          })}
+        </Text>
+        {error ? (
+          <Alert color="red" role="alert">
+            {error}
+          </Alert>
         ) : null}
-        {operator.lockedForSeconds > 0 ? (
-          <button type="button" className="secondary" onClick={unlock} disabled={busy}>
-            Unlock
-          </button>
+        {notice ? (
+          <Alert color="green" role="status">
+            {notice}
+          </Alert>
         ) : null}
-        <button type="button" className="danger" onClick={remove} disabled={busy}>
-          Delete operator
-        </button>
-      </div>
-
-      <h3>Sessions</h3>
-      {sessions ? (
-        <>
-          <SessionsTable
-            caption={`Live sessions of ${operator.username}`}
-            sessions={sessions}
-            busy={busy}
-            onRevoke={revoke}
+        {temporary ? (
+          <CopyField
+            label={t('panel.temporary', { username })}
+            value={temporary}
+            hint={t('panel.temporaryHint')}
           />
-          {/* Ending all of one's own would end this session too: that is what Log out is for. */}
-          {!self && sessions.length > 0 ? (
-            <button type="button" className="secondary" onClick={() => revoke('all')} disabled={busy}>
-              End all sessions
-            </button>
+        ) : null}
+
+        <OperatorEditForm
+          operator={operator}
+          roles={roles}
+          self={self}
+          can={can}
+          failure={failure}
+          reload={reload}
+          onSaved={(said) => {
+            before();
+            setNotice(said);
+          }}
+        />
+
+        <Title order={3} size="h4">
+          {t('panel.account')}
+        </Title>
+        <Group gap="sm">
+          {operator.source === 'local' ? (
+            <Button variant="default" onClick={() => void askReset()} disabled={busy}>
+              {t('panel.resetPassword')}
+            </Button>
           ) : null}
-        </>
-      ) : null}
-    </Panel>
+          {operator.lockedForSeconds > 0 ? (
+            <Button variant="default" onClick={() => unlock.mutate()} disabled={busy}>
+              {t('panel.unlock')}
+            </Button>
+          ) : null}
+          <Button variant="default" onClick={() => void askDelete()} disabled={busy}>
+            {t('panel.delete')}
+          </Button>
+        </Group>
+
+        <Title order={3} size="h4">
+          {t('panel.sessions')}
+        </Title>
+        {sessionsError ? (
+          <Alert color="red" role="alert">
+            {sessionsError}
+          </Alert>
+        ) : null}
+        {sessions.data ? (
+          <>
+            <SessionsTable
+              caption={t('panel.sessionsCaption', { username })}
+              sessions={sessions.data}
+              busy={busy}
+              onRevoke={(s) => revoke.mutate(s)}
+            />
+            {/* Ending all of one's own would end this session too: that is what Log out is for. */}
+            {!self && sessions.data.length > 0 ? (
+              <Group>
+                <Button variant="default" onClick={() => void askEndAll()} disabled={busy}>
+                  {t('panel.endAll')}
+                </Button>
+              </Group>
+            ) : null}
+          </>
+        ) : null}
+      </Stack>
+    </Paper>
   );
 }

@@ -1,139 +1,130 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { Operator, Role } from '../../../app/contract/methods/operators.js';
-import { ErrorAlert, Notice } from '../components/alert.js';
-import { DataTable, RowButton } from '../components/data-table.js';
-import { formatTime, formatWait, plural } from '../format.js';
+import { Alert, Button, Group, Stack, Text } from '@mantine/core';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { CopyField } from '../components/copy-field.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useLatest } from '../use-latest.js';
-import { useListPanel } from '../use-list-panel.js';
 import { OperatorCreateForm } from './operator-create-form.js';
 import { OperatorPanel } from './operator-panel.js';
+import { OperatorTable } from './operators/operator-table.js';
+import './operators/operators.css';
+import { readFailure, worded } from './operators/read-failure.js';
 
-/** The states worth a glance, in words: disabled, locked, must change password. */
-export function operatorState(o: Operator): string[] {
-  const states: string[] = [];
-  if (o.disabled) states.push('Disabled');
-  if (o.lockedForSeconds > 0) states.push(`Locked for ${formatWait(o.lockedForSeconds)}`);
-  if (o.mustChangePassword) states.push('Must change password');
-  return states.length ? states : ['Active'];
-}
+/** What is open above the list: nothing, the form for a new operator, or one operator (by id). */
+type Opened = { kind: 'none' } | { kind: 'new' } | { kind: 'operator'; id: number };
 
-/** Where an operator's identity comes from, in words. */
-export function sourceLabel(source: Operator['source']): string {
-  return source === 'ldap' ? 'Directory' : 'Local';
+/** A notice above the list, and the temporary password of an operator just created (shown once). */
+interface Notice {
+  text: string;
+  temporary?: { username: string; password: string };
 }
 
 /** Operators: the list for anyone with operators:read; creating and managing with operators:admin. */
-export function OperatorsScreen(props: SectionProps) {
-  const { can, failure } = props;
+export function OperatorsScreen({ session, can, failure }: SectionProps) {
+  const { t } = useT('operators');
   const admin = can('operators:admin');
-  const [operators, setOperators] = useState<Operator[]>();
-  const [roles, setRoles] = useState<Role[]>([]);
-  const [error, setError] = useState<string>();
+  const queryClient = useQueryClient();
+  const [opened, setOpened] = useState<Opened>({ kind: 'none' });
+  const [notice, setNotice] = useState<Notice>();
 
-  const latest = useLatest();
+  const operators = useQuery({
+    queryKey: ['operators.list', {}],
+    queryFn: worded(() => call('operators.list', {}), failure),
+  });
+  const roles = useQuery({
+    queryKey: ['roles.list', {}],
+    queryFn: worded(() => call('roles.list', {}), failure),
+  });
+  const readError = readFailure(operators.error) ?? readFailure(roles.error);
 
-  const load = useCallback(
-    (): Promise<Operator[] | undefined> =>
-      latest
-        .read(
-          () => Promise.all([call('operators.list', {}), call('roles.list', {})]),
-          ([ops, rs]) => {
-            setOperators(ops);
-            setRoles(rs);
-          },
-          (err) => setError(failure(err)),
-        )
-        .then((answer) => answer?.[0]),
-    [failure, latest],
-  );
-
-  const panel = useListPanel(load);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const refresh = () => {
-    setError(undefined);
-    panel.setNotice(undefined);
-    void load();
+  /** Closes what is open and says what changed (the lists were invalidated by the change). */
+  const done = (text: string, temporary?: Notice['temporary']) => {
+    setOpened({ kind: 'none' });
+    setNotice({ text, ...(temporary ? { temporary } : {}) });
   };
-  const managed = operators?.find((o) => o.id === panel.openId);
+  const refresh = () => {
+    setNotice(undefined);
+    void queryClient.invalidateQueries({ queryKey: ['operators.list'] });
+    void queryClient.invalidateQueries({ queryKey: ['roles.list'] });
+  };
 
+  const managed = opened.kind === 'operator' ? operators.data?.find((o) => o.id === opened.id) : undefined;
   return (
-    <>
-      <div className="toolbar">
+    <Stack gap={0} className="ops-screen">
+      <Group mb="sm" gap="sm">
         {admin ? (
-          <button type="button" onClick={panel.create}>
-            New operator
-          </button>
+          <Button
+            onClick={() => {
+              setNotice(undefined);
+              setOpened({ kind: 'new' });
+            }}
+          >
+            {t('operators.new')}
+          </Button>
         ) : null}
-        <button type="button" className="secondary" onClick={refresh}>
-          Refresh
-        </button>
-      </div>
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
-      {panel.notice ? <Notice>{panel.notice}</Notice> : null}
+        <Button variant="default" onClick={refresh}>
+          {t('operators.refresh')}
+        </Button>
+      </Group>
+      {readError ? (
+        <Alert color="red" role="alert" mb="sm">
+          {readError}
+        </Alert>
+      ) : null}
+      {notice ? (
+        <Stack gap="xs" mb="sm">
+          <Alert color="green" role="status">
+            {notice.text}
+          </Alert>
+          {notice.temporary ? (
+            <CopyField
+              label={t('panel.temporary', { username: notice.temporary.username })}
+              value={notice.temporary.password}
+              hint={t('panel.temporaryHint')}
+            />
+          ) : null}
+        </Stack>
+      ) : null}
 
-      {panel.creating ? (
+      {opened.kind === 'new' ? (
         <OperatorCreateForm
-          roles={roles}
-          {...props}
-          onCreated={(o) =>
-            panel.done(
-              `Operator “${o.username}” created. Give them the temporary password: they must change it when they first log in.`,
-            )
+          roles={roles.data ?? []}
+          can={can}
+          failure={failure}
+          onCreated={(o, password) =>
+            done(t('operators.created', { name: o.username }), { username: o.username, password })
           }
-          onClose={panel.close}
+          onClose={() => setOpened({ kind: 'none' })}
         />
       ) : null}
       {managed ? (
         <OperatorPanel
           key={managed.id}
           operator={managed}
-          roles={roles}
-          {...props}
-          reload={load}
-          onDeleted={(o) =>
-            panel.done(`Operator “${o.username}” deleted. The audit log keeps their name on what they did.`)
-          }
-          onClose={panel.close}
+          roles={roles.data ?? []}
+          session={session}
+          can={can}
+          failure={failure}
+          reload={() => operators.refetch().then((r) => r.data)}
+          onDeleted={(o) => done(t('operators.deleted', { name: o.username }))}
+          onClose={() => setOpened({ kind: 'none' })}
         />
       ) : null}
 
-      {operators ? (
-        <DataTable
-          caption={plural(operators.length, 'operator')}
-          columns={['Username', 'Name', 'Source', 'Roles', 'State', 'Last login']}
-          actions={admin}
-        >
-          {operators.map((o) => (
-            <tr key={o.id} aria-current={managed?.id === o.id ? 'true' : undefined}>
-              <th scope="row">{o.username}</th>
-              <td>{o.displayName}</td>
-              <td>{sourceLabel(o.source)}</td>
-              <td>{o.roles.map((r) => r.name).join(', ')}</td>
-              <td>
-                {operatorState(o).map((s) => (
-                  <span key={s} className={s === 'Active' ? 'badge' : 'badge warn'}>
-                    {s}
-                  </span>
-                ))}
-              </td>
-              <td>{formatTime(o.lastLoginAt)}</td>
-              {admin ? (
-                <td className="actions">
-                  <RowButton of={o.username} onClick={() => panel.open(o.id)}>
-                    Manage
-                  </RowButton>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </DataTable>
+      {operators.data ? (
+        <OperatorTable
+          operators={operators.data}
+          admin={admin}
+          openId={managed?.id}
+          onManage={(o) => {
+            setNotice(undefined);
+            setOpened({ kind: 'operator', id: o.id });
+          }}
+        />
+      ) : operators.isPending ? (
+        <Text size="sm">{t('operators.loading')}</Text>
       ) : null}
-    </>
+    </Stack>
   );
 }

@@ -1,49 +1,40 @@
-import { useState, type FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { Checkbox, Code, Radio, Stack, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Controller, useForm, useWatch } from 'react-hook-form';
 import type { Role } from '../../../app/contract/methods/operators.js';
-import type { Partition, Permission } from '../../../app/contract/permissions.js';
-import { ErrorAlert } from '../components/alert.js';
-import { CheckboxGroup } from '../components/checkbox-group.js';
-import { Field } from '../components/field.js';
-import { NameFields } from '../components/name-fields.js';
-import { Panel } from '../components/panel.js';
-import { RadioGroup } from '../components/radio-group.js';
+import type { Permission } from '../../../app/contract/permissions.js';
 import { isRpcError } from '../error-text.js';
-import { parseIdList, sentence } from '../format.js';
-import type { FieldErrors } from '../param-issues.js';
-import { permissionLabels, permissionList } from '../permission-labels.js';
+import { DescriptionField, FormFrame, NameField, useErrorText, useSaveFailure } from '../forms/form-frame.js';
+import { useT } from '../i18n/i18n.js';
+import { permissionList, usePermissionLabel } from '../permission-labels.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useDraft } from '../use-draft.js';
-import { useFormSend } from '../use-form-send.js';
+import { RoleForm as RoleSchema, type RoleFormInput, type RoleFormOutput } from './operators/form-schemas.js';
 
-/** The form's fields by their contract paths, so that the service's complaints land beside them. */
-const fieldNames = ['name', 'description', 'permissions', 'partition.zoneIds', 'partition.doorIds'] as const;
-type FieldName = (typeof fieldNames)[number];
-
-/** The role as the form edits it: ids as typed, so a half-typed list is not lost. */
-interface Draft {
-  name: string;
-  description: string;
-  permissions: Permission[];
-  scope: 'site' | 'some';
-  zoneIds: string;
-  doorIds: string;
-}
-
-function draftOf(role: Role | undefined): Draft {
+/** The role as the form holds it: ids as typed, so a half-typed list is not lost. */
+function draftOf(role: Role | undefined): RoleFormInput {
   return {
     name: role?.name ?? '',
     description: role?.description ?? '',
     permissions: role ? [...role.permissions] : [],
     scope: role?.partition ? 'some' : 'site',
-    zoneIds: role?.partition?.zoneIds.join(', ') ?? '',
-    doorIds: role?.partition?.doorIds.join(', ') ?? '',
+    partition: {
+      zoneIds: role?.partition?.zoneIds.join(', ') ?? '',
+      doorIds: role?.partition?.doorIds.join(', ') ?? '',
+    },
   };
 }
+
+/** The contract paths the role form shows a field for. */
+const FIELDS = ['name', 'description', 'permissions', 'partition.zoneIds', 'partition.doorIds'];
 
 /**
  * Creates or edits a custom role: its permissions (only those the caller holds can be granted) and
  * where they apply. Zone and door pickers come with the access model; until then, ids are typed.
+ * Saving over someone else's change is refused (the version read goes with the update), and the form
+ * then shows their version.
  */
 export function RoleForm({
   role,
@@ -55,131 +46,149 @@ export function RoleForm({
 }: Pick<SectionProps, 'can' | 'failure'> & {
   /** The role to edit; none to create one. */
   role?: Role | undefined;
+  /** Reads the roles again; resolves to the fresh list (undefined when that failed). */
   reload: () => Promise<Role[] | undefined>;
   onSaved: (role: Role, created: boolean) => void;
   onClose: () => void;
 }) {
+  const { t } = useT('operators');
+  const errorText = useErrorText('operators');
+  const permissionLabel = usePermissionLabel();
+  const queryClient = useQueryClient();
+  // The version the form was filled from: a stale save brings the newer one in.
   const [base, setBase] = useState(role);
-  const [draft, setDraft, set] = useDraft(() => draftOf(role));
-  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<FieldName>(failure);
+  const { control, reset, setError, handleSubmit, formState } = useForm<
+    RoleFormInput,
+    unknown,
+    RoleFormOutput
+  >({ resolver: zodResolver(RoleSchema), defaultValues: draftOf(role) });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const save = useMutation({
+    mutationFn: (values: RoleFormOutput) =>
+      base
+        ? call('roles.update', { id: base.id, version: base.version, ...values })
+        : call('roles.create', values),
+    // Operators show their roles' names: both lists read again.
+    onSuccess: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['roles.list'] }),
+        queryClient.invalidateQueries({ queryKey: ['operators.list'] }),
+      ]),
+  });
+
+  const { formError, setFormError, fail } = useSaveFailure(
+    (field, message) => setError(field as 'name', { type: 'server', message }),
+    { ns: 'operators', noun: 'roles' },
+    () => FIELDS,
+    failure,
+  );
+
+  const submit = handleSubmit(async (values) => {
     setFormError(undefined);
-    let partition: Partition = null;
-    if (draft.scope === 'some') {
-      const zoneIds = parseIdList(draft.zoneIds);
-      const doorIds = parseIdList(draft.doorIds);
-      const bad: FieldErrors<FieldName> = {};
-      if (!zoneIds) bad['partition.zoneIds'] = 'Type zone numbers separated by commas, such as 3, 4.';
-      if (!doorIds) bad['partition.doorIds'] = 'Type door numbers separated by commas, such as 12, 15.';
-      if (zoneIds && doorIds && zoneIds.length + doorIds.length === 0)
-        bad['partition.zoneIds'] = 'Give at least one zone or door, or choose the whole site.';
-      setErrors(bad);
-      if (Object.keys(bad).length || !zoneIds || !doorIds) return;
-      partition = { zoneIds, doorIds };
-    } else {
-      setErrors({});
+    try {
+      onSaved(await save.mutateAsync(values), !base);
+    } catch (err) {
+      if (base && isRpcError(err, 'CONFLICT') && typeof err.data.currentVersion === 'number') {
+        const fresh = (await reload())?.find((r) => r.id === base.id);
+        if (fresh) {
+          setBase(fresh);
+          reset(draftOf(fresh));
+        }
+      }
+      fail(err);
     }
-    const values = {
-      name: draft.name,
-      description: draft.description,
-      permissions: draft.permissions,
-      partition,
-    };
-    await send(
-      async () => {
-        const saved = base
-          ? await call('roles.update', { id: base.id, version: base.version, ...values })
-          : await call('roles.create', values);
-        onSaved(saved, !base);
-      },
-      {
-        fields: fieldNames,
-        explain: async (err) => {
-          if (base && isRpcError(err, 'CONFLICT') && typeof err.data.currentVersion === 'number') {
-            const fresh = (await reload())?.find((r) => r.id === base.id);
-            if (fresh) {
-              setBase(fresh);
-              setDraft(draftOf(fresh));
-            }
-            setFormError(
-              'Someone else changed this role while you were editing. The form now shows their version: ' +
-                'make your change again and save.',
-            );
-            return true;
-          }
-          if (isRpcError(err, 'CONFLICT')) {
-            setErrors({ name: `${sentence(err.message)} Choose another name.` });
-            return true;
-          }
-          return false;
-        },
-      },
-    );
-  }
+  });
 
-  const title = base ? `Edit role ${base.name}` : 'New role';
+  const scope = useWatch({ control, name: 'scope' });
+  const title = base ? t('roleForm.editTitle', { name: base.name }) : t('roleForm.newTitle');
   return (
-    <Panel title={title} onClose={onClose}>
-      <form onSubmit={submit} noValidate aria-busy={busy} aria-label={title}>
-        {formError ? <ErrorAlert>{formError}</ErrorAlert> : null}
-        <NameFields draft={draft} set={set} errors={errors} />
-        <CheckboxGroup
-          legend="Permissions"
-          columns
-          selected={draft.permissions}
-          onChange={set('permissions')}
-          error={errors.permissions}
-          options={permissionList.map((p) => ({
-            value: p,
-            label: (
-              <>
-                <code>{p}</code> {permissionLabels[p]}
-              </>
-            ),
-            // Nobody grants more than they hold; the service refuses it too.
-            disabled: !can(p),
-            hint: can(p) ? undefined : 'You do not hold this permission, so you cannot grant it.',
-          }))}
-        />
-        <RadioGroup
-          legend="Applies to"
-          value={draft.scope}
-          onChange={set('scope')}
-          options={[
-            { value: 'site', label: 'The whole site' },
-            {
-              value: 'some',
-              label: 'Only some zones and doors',
-              hint: 'Door-level permissions then apply only there (a tenant’s floors in a shared building).',
-            },
-          ]}
-        />
-        {draft.scope === 'some' ? (
-          <div className="indent">
-            <Field
-              label="Zone ids"
-              value={draft.zoneIds}
-              onChange={set('zoneIds')}
-              autoComplete="off"
-              hint="Comma-separated, such as 3, 4."
-              error={errors['partition.zoneIds']}
-            />
-            <Field
-              label="Door ids"
-              value={draft.doorIds}
-              onChange={set('doorIds')}
-              autoComplete="off"
-              hint="Comma-separated, such as 12, 15."
-              error={errors['partition.doorIds']}
-            />
-          </div>
-        ) : null}
-        <button type="submit" disabled={busy}>
-          {busy ? 'Saving…' : base ? 'Save role' : 'Create role'}
-        </button>
-      </form>
-    </Panel>
+    <FormFrame
+      title={title}
+      submitLabel={base ? t('roleForm.save') : t('roleForm.create')}
+      busy={formState.isSubmitting}
+      error={formError}
+      onSubmit={(e) => void submit(e)}
+      onClose={onClose}
+    >
+      <Controller control={control} name="name" render={NameField} />
+      <Controller control={control} name="description" render={DescriptionField} />
+      <Controller
+        control={control}
+        name="permissions"
+        render={({ field, fieldState }) => (
+          <Checkbox.Group
+            label={t('roleForm.permissions')}
+            value={field.value}
+            onChange={(v) => field.onChange(v as Permission[])}
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+          >
+            <div className="ops-permissions">
+              {permissionList.map((p) => (
+                <Checkbox
+                  key={p}
+                  value={p}
+                  label={
+                    <>
+                      <Code>{p}</Code> {permissionLabel(p)}
+                    </>
+                  }
+                  // Nobody grants more than they hold; the service refuses it too.
+                  disabled={!can(p)}
+                  description={can(p) ? undefined : t('roleForm.notHeld')}
+                  mt="xs"
+                />
+              ))}
+            </div>
+          </Checkbox.Group>
+        )}
+      />
+      <Controller
+        control={control}
+        name="scope"
+        render={({ field }) => (
+          <Radio.Group label={t('roleForm.appliesTo')} value={field.value} onChange={field.onChange}>
+            <Stack gap="xs" mt="xs">
+              <Radio value="site" label={t('roleForm.wholeSite')} />
+              <Radio value="some" label={t('roleForm.some')} description={t('roleForm.someHint')} />
+            </Stack>
+          </Radio.Group>
+        )}
+      />
+      {scope === 'some' ? (
+        <Stack gap="sm" pl="xl">
+          <Controller
+            control={control}
+            name="partition.zoneIds"
+            render={({ field, fieldState }) => (
+              <TextInput
+                {...field}
+                label={t('roleForm.zoneIds')}
+                description={t('roleForm.zoneIdsHint')}
+                autoComplete="off"
+                error={errorText(fieldState.error?.message)}
+                errorProps={{ role: 'alert' }}
+                maw="24rem"
+              />
+            )}
+          />
+          <Controller
+            control={control}
+            name="partition.doorIds"
+            render={({ field, fieldState }) => (
+              <TextInput
+                {...field}
+                label={t('roleForm.doorIds')}
+                description={t('roleForm.doorIdsHint')}
+                autoComplete="off"
+                error={errorText(fieldState.error?.message)}
+                errorProps={{ role: 'alert' }}
+                maw="24rem"
+              />
+            )}
+          />
+        </Stack>
+      ) : null}
+    </FormFrame>
   );
 }

@@ -1,161 +1,118 @@
-import { useCallback, useEffect, useState } from 'react';
+import { Alert, Button, Group, Text } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import type { Role } from '../../../app/contract/methods/operators.js';
-import type { Partition } from '../../../app/contract/permissions.js';
-import { ErrorAlert, Notice } from '../components/alert.js';
 import { useConfirm } from '../components/confirm-dialog.js';
-import { DataTable, RowButton } from '../components/data-table.js';
-import { plural } from '../format.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useLatest } from '../use-latest.js';
-import { useListPanel } from '../use-list-panel.js';
+import { readFailure, worded } from './operators/read-failure.js';
+import { RoleTable } from './operators/role-table.js';
+import './operators/operators.css';
 import { RoleForm } from './role-form.js';
 
-/** Where a role applies, in words. */
-export function partitionText(partition: Partition): string {
-  if (!partition) return 'Whole site';
-  const parts = [
-    partition.zoneIds.length ? `zones ${partition.zoneIds.join(', ')}` : '',
-    partition.doorIds.length ? `doors ${partition.doorIds.join(', ')}` : '',
-  ].filter(Boolean);
-  return parts.length ? `Only ${parts.join('; ')}` : 'No zones or doors';
-}
+/** What is open above the list: nothing, the form for a new role, or one role (by id). */
+type Opened = { kind: 'none' } | { kind: 'new' } | { kind: 'role'; id: number };
 
 /** Roles: built-in ones read-only; custom ones created, edited and deleted with operators:admin. */
 export function RolesScreen({ can, failure }: SectionProps) {
+  const { t } = useT('operators');
   const admin = can('operators:admin');
-  const [roles, setRoles] = useState<Role[]>();
+  const queryClient = useQueryClient();
+  const [opened, setOpened] = useState<Opened>({ kind: 'none' });
+  const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
   const [dialog, confirm] = useConfirm();
 
-  const latest = useLatest();
+  const roles = useQuery({
+    queryKey: ['roles.list', {}],
+    queryFn: worded(() => call('roles.list', {}), failure),
+  });
+  const readError = readFailure(roles.error);
 
-  const load = useCallback(
-    () =>
-      latest.read(
-        () => call('roles.list', {}),
-        setRoles,
-        (err) => setError(failure(err)),
-      ),
-    [failure, latest],
-  );
-
-  const panel = useListPanel(load);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const deletion = useMutation({
+    mutationFn: (role: Role) => call('roles.delete', { id: role.id, version: role.version }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: ['roles.list'] }),
+  });
 
   async function remove(role: Role) {
     const yes = await confirm({
-      title: `Delete the role ${role.name}?`,
-      message: (
-        <p>
-          This cannot be undone. A role that an operator holds or a directory group maps to cannot be deleted:
-          take it away from them first.
-        </p>
-      ),
-      confirmLabel: 'Delete role',
+      title: t('roles.deleteTitle', { name: role.name }),
+      message: t('roles.deleteMessage'),
+      confirmLabel: t('roles.deleteConfirm'),
       danger: true,
     });
     if (!yes) return;
-    setBusy(true);
     setError(undefined);
-    panel.setNotice(undefined);
+    setNotice(undefined);
     try {
-      await call('roles.delete', { id: role.id, version: role.version });
-      if (panel.openId === role.id) panel.close();
-      panel.setNotice(`Role “${role.name}” deleted.`);
+      await deletion.mutateAsync(role);
+      if (opened.kind === 'role' && opened.id === role.id) setOpened({ kind: 'none' });
+      setNotice(t('roles.deleted', { name: role.name }));
     } catch (err) {
       setError(failure(err));
-    } finally {
-      setBusy(false);
-      void load();
     }
   }
 
-  const editing = roles?.find((r) => r.id === panel.openId);
-
+  const editing = opened.kind === 'role' ? roles.data?.find((r) => r.id === opened.id) : undefined;
+  const shownError = error ?? readError;
   return (
-    <>
+    <div className="ops-screen">
       {dialog}
-      <div className="toolbar">
-        {admin ? (
-          <button type="button" onClick={panel.create}>
-            New role
-          </button>
-        ) : null}
-      </div>
-      <p className="hint">
-        Built-in roles are fixed and gain new permission families with upgrades. An operator holding several
-        roles gets all their permissions.
-      </p>
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
-      {panel.notice ? <Notice>{panel.notice}</Notice> : null}
-
-      {panel.creating || editing ? (
+      {admin ? (
+        <Group mb="sm">
+          <Button
+            onClick={() => {
+              setNotice(undefined);
+              setOpened({ kind: 'new' });
+            }}
+          >
+            {t('roles.new')}
+          </Button>
+        </Group>
+      ) : null}
+      <Text size="sm" c="dimmed" mb="sm">
+        {t('roles.hint')}
+      </Text>
+      {shownError ? (
+        <Alert color="red" role="alert" mb="sm">
+          {shownError}
+        </Alert>
+      ) : null}
+      {notice ? (
+        <Alert color="green" role="status" mb="sm">
+          {notice}
+        </Alert>
+      ) : null}
+      {opened.kind === 'new' || editing ? (
         <RoleForm
           key={editing?.id ?? 'new'}
           role={editing}
           can={can}
           failure={failure}
-          reload={load}
-          onSaved={(r, created) =>
-            panel.done(created ? `Role “${r.name}” created.` : `Role “${r.name}” saved.`)
-          }
-          onClose={panel.close}
+          reload={() => roles.refetch().then((r) => r.data)}
+          onSaved={(r, created) => {
+            setOpened({ kind: 'none' });
+            setNotice(t(created ? 'roles.created' : 'roles.saved', { name: r.name }));
+          }}
+          onClose={() => setOpened({ kind: 'none' })}
         />
       ) : null}
-
-      {roles ? (
-        <DataTable
-          caption={plural(roles.length, 'role')}
-          columns={['Name', 'Kind', 'Permissions', 'Applies to', 'Operators']}
-          actions={admin}
-        >
-          {roles.map((r) => (
-            <tr key={r.id}>
-              <th scope="row">
-                {r.name}
-                {r.description ? <span className="cell-hint">{r.description}</span> : null}
-              </th>
-              <td>{r.builtin ? 'Built-in' : 'Custom'}</td>
-              <td>
-                {r.permissions.length ? (
-                  <ul className="tags">
-                    {r.permissions.map((p) => (
-                      <li key={p}>
-                        <code>{p}</code>
-                      </li>
-                    ))}
-                  </ul>
-                ) : (
-                  'None'
-                )}
-              </td>
-              <td>{partitionText(r.partition)}</td>
-              <td className="num">{r.operatorCount}</td>
-              {admin ? (
-                <td className="actions">
-                  {r.builtin ? (
-                    <span className="hint">Read-only</span>
-                  ) : (
-                    <>
-                      <RowButton of={r.name} onClick={() => panel.open(r.id)}>
-                        Edit
-                      </RowButton>
-                      <RowButton of={r.name} danger disabled={busy} onClick={() => remove(r)}>
-                        Delete
-                      </RowButton>
-                    </>
-                  )}
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </DataTable>
+      {roles.data ? (
+        <RoleTable
+          roles={roles.data}
+          admin={admin}
+          busy={deletion.isPending}
+          openId={editing?.id}
+          onEdit={(r) => {
+            setNotice(undefined);
+            setOpened({ kind: 'role', id: r.id });
+          }}
+          onDelete={(r) => void remove(r)}
+        />
+      ) : roles.isPending ? (
+        <Text size="sm">{t('roles.loading')}</Text>
       ) : null}
-    </>
+    </div>
   );
 }
