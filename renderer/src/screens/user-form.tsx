@@ -1,67 +1,84 @@
-import type { FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { Checkbox, Fieldset, Group, PasswordInput, TextInput, Textarea } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Controller, useForm, useWatch } from 'react-hook-form';
+import type { ParamsOf } from '../../../app/contract/index.js';
 import type { User, UserDetail } from '../../../app/contract/methods/users.js';
-import { CheckboxGroup } from '../components/checkbox-group.js';
-import { Field } from '../components/field.js';
-import { FormPanel } from '../components/form-panel.js';
-import type { FieldErrors } from '../param-issues.js';
+import { isRpcError } from '../error-text.js';
+import { FormFrame, useErrorText, useSaveFailure } from '../forms/form-frame.js';
+import { asSentence } from '../forms/form-words.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { explainConflict } from '../save-conflict.js';
 import type { SectionProps } from '../section.js';
 import type { Choice } from '../use-access-choices.js';
-import { useDraft } from '../use-draft.js';
-import { useFormSend } from '../use-form-send.js';
+import { UserForm as UserSchema, type UserFormInput, type UserFormOutput } from './users/user-form-schema.js';
+import { lastDayOf, dayOf, startOfDay } from './users/validity-days.js';
 
-const fieldNames = [
+/** The contract paths the form has a field for: the service's refusals of them land beside it. */
+const FIELDS = [
   'firstName',
   'lastName',
   'identifier',
   'department',
   'validFrom',
   'validUntil',
+  'pin',
+  'privileges',
+  'notes',
   'accessLevelIds',
 ] as const;
-type FieldName = (typeof fieldNames)[number];
+const PRIVILEGES = ['office', 'privacyOverride', 'extendedOpening'] as const;
 
-/** The user as the form edits it: validity as local dates (YYYY-MM-DD), empty for none. */
-interface Draft {
-  firstName: string;
-  lastName: string;
-  identifier: string;
-  department: string;
-  validFrom: string;
-  validUntil: string;
-  accessLevelIds: number[];
-}
-
-/** A local date as YYYY-MM-DD. */
-function localDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
-/** The start of a local date as the service's timestamp; `days` later for "until the end of it". */
-function startOf(date: string, days = 0): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Date(y!, m! - 1, d! + days).toISOString();
-}
-
-function draftOf(user: User | undefined): Draft {
+/** The user as the form holds it: validity as days of the site's zone, empty for none. */
+function draftOf(user: User | undefined, zone: string | undefined): UserFormInput {
   return {
     firstName: user?.firstName ?? '',
     lastName: user?.lastName ?? '',
     identifier: user?.identifier ?? '',
     department: user?.department ?? '',
-    validFrom: user?.validFrom ? localDate(new Date(user.validFrom)) : '',
+    validFrom: user?.validFrom ? dayOf(user.validFrom, zone) : '',
     // Stored as the instant it ends: the last valid day is the one before.
-    validUntil: user?.validUntil ? localDate(new Date(Date.parse(user.validUntil) - 1)) : '',
-    accessLevelIds: user ? [...user.accessLevelIds] : [],
+    validUntil: user?.validUntil ? lastDayOf(user.validUntil, zone) : '',
+    pin: '',
+    clearPin: false,
+    privileges: {
+      ...(user?.privileges ?? { office: false, privacyOverride: false, extendedOpening: false }),
+    },
+    notes: user?.notes ?? '',
+    accessLevelIds: (user?.accessLevelIds ?? []).map(String),
   };
 }
 
-/** Creates or edits a cardholder: names, identifier, department, validity and access levels. */
+/**
+ * What users.create and users.update share: days as the instants they start in the site's zone (the
+ * last valid day ends where the next one starts). Identifier and PIN each method takes its own way.
+ */
+function commonParams(values: UserFormOutput, zone: string | undefined, sendLevels: boolean) {
+  const { firstName, lastName, department, privileges, notes, validFrom, validUntil, accessLevelIds } =
+    values;
+  return {
+    firstName,
+    lastName,
+    department,
+    privileges,
+    notes,
+    validFrom: validFrom ? startOfDay(validFrom, zone) : null,
+    validUntil: validUntil ? startOfDay(validUntil, zone, 1) : null,
+    // Without doors:read the levels are not shown, so the user keeps what they hold.
+    ...(sendLevels ? { accessLevelIds } : {}),
+  };
+}
+
+/**
+ * Creates or edits a cardholder: names, identifier, department, validity (whole days in the site's
+ * time zone), PIN (write-only), privileges, notes and access levels. Problems show beside their fields
+ * before anything is sent; the service's refusals land beside the fields they name, and saving over
+ * someone else's change is refused (the version it was opened with goes with the update).
+ */
 export function UserForm({
   user,
   levels,
+  timeZone,
   failure,
   onSaved,
   onClose,
@@ -70,121 +87,213 @@ export function UserForm({
   user?: User | undefined;
   /** The access levels to choose from; undefined when the operator's roles cannot read them. */
   levels: readonly Choice[] | undefined;
+  /** The site's time zone, which validity days are in (undefined: this computer's). */
+  timeZone: string | undefined;
   onSaved: (user: UserDetail, created: boolean) => void;
   onClose: () => void;
 }) {
-  const [draft, , set] = useDraft(() => draftOf(user));
-  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<FieldName>(failure);
+  const { t } = useT('users');
+  const errorText = useErrorText('users');
+  const queryClient = useQueryClient();
+  const form = useForm<UserFormInput, unknown, UserFormOutput>({
+    resolver: zodResolver(UserSchema),
+    defaultValues: draftOf(user, timeZone),
+  });
+  const { control, setError, handleSubmit, formState } = form;
+  const clearPin = useWatch({ control, name: 'clearPin' });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const save = useMutation({
+    mutationFn: (values: UserFormOutput) => {
+      const params = commonParams(values, timeZone, levels !== undefined);
+      const { identifier, pin, clearPin } = values;
+      if (user)
+        return call('users.update', {
+          id: user.id,
+          version: user.version,
+          ...params,
+          identifier,
+          // Left out, the PIN stays as it is; null removes it.
+          ...(clearPin ? { pin: null } : pin ? { pin } : {}),
+        });
+      const created: ParamsOf<'users.create'> = {
+        ...params,
+        ...(identifier ? { identifier } : {}),
+        ...(pin ? { pin } : {}),
+      };
+      return call('users.create', created);
+    },
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: ['users.list'] });
+      // A change of access, validity or privileges marks the user's issued keys needs-update.
+      void queryClient.invalidateQueries({ queryKey: ['keys.list'] });
+    },
+  });
+
+  const { formError, setFormError, fail } = useSaveFailure(
+    (field, message) => setError(field as 'lastName', { type: 'server', message }),
+    { ns: 'users', noun: 'users' },
+    () => [...FIELDS],
+    failure,
+  );
+
+  const submit = handleSubmit(async (values) => {
     setFormError(undefined);
-    const bad: FieldErrors<FieldName> = {};
-    if (draft.validFrom && draft.validUntil && draft.validUntil < draft.validFrom)
-      bad.validUntil = 'The last valid day cannot come before the first: change one of them.';
-    setErrors(bad);
-    if (Object.keys(bad).length) return;
-    const values = {
-      firstName: draft.firstName,
-      lastName: draft.lastName,
-      department: draft.department,
-      validFrom: draft.validFrom ? startOf(draft.validFrom) : null,
-      validUntil: draft.validUntil ? startOf(draft.validUntil, 1) : null,
-      accessLevelIds: draft.accessLevelIds,
-    };
-    const identifier = draft.identifier.trim();
-    await send(
-      async () => {
-        const saved = user
-          ? await call('users.update', {
-              id: user.id,
-              version: user.version,
-              ...values,
-              identifier: identifier || null,
-            })
-          : await call('users.create', { ...values, ...(identifier ? { identifier } : {}) });
-        onSaved(saved, !user);
-      },
-      {
-        fields: fieldNames,
-        explain: (err) =>
-          explainConflict(err, 'user', setFormError, (text) =>
-            setErrors({ identifier: text.replace('Choose another name.', 'Use another identifier.') }),
-          ),
-      },
-    );
-  }
+    try {
+      onSaved(await save.mutateAsync(values), !user);
+    } catch (err) {
+      // The one CONFLICT that is not a stale version names the identifier another user holds.
+      if (isRpcError(err, 'CONFLICT') && err.data.field === 'identifier')
+        setError('identifier', {
+          type: 'server',
+          message: t('errors.identifierTaken', { message: asSentence(err.message) }),
+        });
+      else fail(err);
+    }
+  });
 
+  const text = (name: 'firstName' | 'lastName' | 'identifier' | 'department', hint?: string) => (
+    <Controller
+      control={control}
+      name={name}
+      render={({ field, fieldState }) => (
+        <TextInput
+          {...field}
+          label={t(`fields.${name}`)}
+          description={hint}
+          required={name === 'lastName'}
+          withAsterisk={false}
+          autoComplete="off"
+          spellCheck={false}
+          error={errorText(fieldState.error?.message)}
+          errorProps={{ role: 'alert' }}
+          maw="32rem"
+        />
+      )}
+    />
+  );
+  const day = (name: 'validFrom' | 'validUntil') => (
+    <Controller
+      control={control}
+      name={name}
+      render={({ field, fieldState }) => (
+        <TextInput
+          {...field}
+          type="date"
+          label={t(`fields.${name}`)}
+          description={t(`fields.${name}Hint`)}
+          error={errorText(fieldState.error?.message)}
+          errorProps={{ role: 'alert' }}
+          w="16rem"
+        />
+      )}
+    />
+  );
+
+  const name = user && `${user.firstName} ${user.lastName}`.trim();
   return (
-    <FormPanel
-      noun="user"
-      name={user && `${user.firstName} ${user.lastName}`.trim()}
-      busy={busy}
+    <FormFrame
+      title={name !== undefined ? t('users.editTitle', { name }) : t('users.newTitle')}
+      submitLabel={user ? t('users.save') : t('users.create')}
+      busy={formState.isSubmitting}
       error={formError}
-      onSubmit={submit}
+      onSubmit={(e) => void submit(e)}
       onClose={onClose}
     >
-      <Field
-        label="First name"
-        value={draft.firstName}
-        onChange={set('firstName')}
-        autoComplete="off"
-        error={errors.firstName}
+      {text('firstName')}
+      {text('lastName')}
+      {text('identifier', t('fields.identifierHint'))}
+      {text('department')}
+      <Fieldset
+        legend={timeZone ? t('fields.validity', { zone: timeZone }) : t('fields.validityHere')}
+        variant="unstyled"
+      >
+        <Group align="flex-start" gap="md">
+          {day('validFrom')}
+          {day('validUntil')}
+        </Group>
+      </Fieldset>
+      <Controller
+        control={control}
+        name="pin"
+        render={({ field, fieldState }) => (
+          <PasswordInput
+            {...field}
+            label={user ? t('fields.newPin') : t('fields.pin')}
+            description={user?.pinSet ? t('fields.pinSetHint') : t('fields.pinHint')}
+            inputMode="numeric"
+            autoComplete="new-password"
+            disabled={clearPin}
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+            maw="32rem"
+          />
+        )}
       />
-      <Field
-        label="Last name"
-        value={draft.lastName}
-        onChange={set('lastName')}
-        autoComplete="off"
-        error={errors.lastName}
-        required
+      {user?.pinSet ? (
+        <Controller
+          control={control}
+          name="clearPin"
+          render={({ field: { value, ...field } }) => (
+            <Checkbox {...field} checked={value} label={t('fields.clearPin')} />
+          )}
+        />
+      ) : null}
+      <Fieldset legend={t('fields.privileges')} variant="unstyled">
+        <Group gap="lg" align="flex-start">
+          {PRIVILEGES.map((p) => (
+            <Controller
+              key={p}
+              control={control}
+              name={`privileges.${p}`}
+              render={({ field: { value, ...field } }) => (
+                <Checkbox
+                  {...field}
+                  checked={value}
+                  label={t(`fields.${p}`)}
+                  description={t(`fields.${p}Hint`)}
+                />
+              )}
+            />
+          ))}
+        </Group>
+      </Fieldset>
+      <Controller
+        control={control}
+        name="accessLevelIds"
+        render={({ field, fieldState }) => (
+          <Checkbox.Group
+            {...field}
+            label={t('fields.levels')}
+            description={
+              !levels ? t('fields.levelsUnreadable') : levels.length ? undefined : t('fields.noLevels')
+            }
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+          >
+            {levels?.length ? (
+              <Group gap="md" mt="xs">
+                {levels.map((l) => (
+                  <Checkbox key={l.id} value={String(l.id)} label={l.name} />
+                ))}
+              </Group>
+            ) : null}
+          </Checkbox.Group>
+        )}
       />
-      <Field
-        label="Identifier"
-        value={draft.identifier}
-        onChange={set('identifier')}
-        autoComplete="off"
-        hint="A badge or employee number, unique in the site."
-        error={errors.identifier}
+      <Controller
+        control={control}
+        name="notes"
+        render={({ field, fieldState }) => (
+          <Textarea
+            {...field}
+            label={t('fields.notes')}
+            rows={2}
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+            maw="32rem"
+          />
+        )}
       />
-      <Field
-        label="Department"
-        value={draft.department}
-        onChange={set('department')}
-        autoComplete="off"
-        error={errors.department}
-      />
-      <Field
-        label="Valid from"
-        type="date"
-        value={draft.validFrom}
-        onChange={set('validFrom')}
-        hint="Empty: valid now."
-        error={errors.validFrom}
-      />
-      <Field
-        label="Valid until"
-        type="date"
-        value={draft.validUntil}
-        onChange={set('validUntil')}
-        hint="The last valid day, included. Empty: no end."
-        error={errors.validUntil}
-      />
-      <CheckboxGroup
-        legend="Access levels"
-        columns
-        selected={draft.accessLevelIds}
-        onChange={set('accessLevelIds')}
-        hint={
-          !levels
-            ? 'Your roles cannot read access levels (doors:read), so the user keeps the ones they hold.'
-            : levels.length
-              ? undefined
-              : 'No access levels yet: create them under Access levels.'
-        }
-        error={errors.accessLevelIds}
-        options={(levels ?? []).map((l) => ({ value: l.id, label: l.name }))}
-      />
-    </FormPanel>
+    </FormFrame>
   );
 }

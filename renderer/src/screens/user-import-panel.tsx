@@ -1,12 +1,24 @@
-import { useEffect, useRef, useState } from 'react';
-import type { OperationProgress } from '../../../app/contract/methods/operations.js';
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  Input,
+  Paper,
+  Progress,
+  Radio,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { ResultOf } from '../../../app/contract/index.js';
-import { ErrorAlert, Notice } from '../components/alert.js';
-import { Check } from '../components/check.js';
-import { Panel } from '../components/panel.js';
-import { RadioGroup } from '../components/radio-group.js';
+import type { OperationProgress } from '../../../app/contract/methods/operations.js';
+import { useT } from '../i18n/i18n.js';
 import { call, subscribe } from '../rpc/client.js';
 import { RpcCallError } from '../rpc/rpc-call-error.js';
+import './users/users.css';
 
 type ImportResult = ResultOf<'users.importCsv'>;
 type Mode = 'all-or-nothing' | 'valid-rows';
@@ -21,17 +33,13 @@ async function base64Of(file: File): Promise<string> {
   return btoa(binary);
 }
 
-/** What the progress bar says. */
-function progressText(p: OperationProgress | undefined): string {
-  if (!p) return 'Sending the file…';
-  if (p.stage === 'writing') return `Saving ${p.rows?.toLocaleString() ?? ''} rows… (too late to cancel)`;
-  const percent = p.total ? Math.floor((p.done / p.total) * 100) : 0;
-  return `Checking: ${p.rows?.toLocaleString() ?? 0} rows read (${percent}%)`;
-}
+/** What the panel says after a run: a note (cancelled, too late) or a failure. */
+type Said = { ok: true; text: string } | { ok: false; text: string | undefined };
 
 /**
  * Imports users from a CSV file: check only (dry run) or import, all-or-nothing or the valid rows,
  * with live progress and Cancel while the file is being checked, then each bad row with its reason.
+ * The call is named by an operationId, which its progress events carry and operations.cancel takes.
  */
 export function UserImportPanel({
   failure,
@@ -42,14 +50,17 @@ export function UserImportPanel({
   onImported: () => void;
   onClose: () => void;
 }) {
+  const { t, i18n } = useT('users');
+  const n = (x: number | undefined) => (x ?? 0).toLocaleString(i18n.resolvedLanguage);
+  const heading = useId();
+  const fileId = useId();
   const [file, setFile] = useState<File>();
   const [mode, setMode] = useState<Mode>('all-or-nothing');
   const [dryRun, setDryRun] = useState(true);
   const [running, setRunning] = useState<string>();
   const [progress, setProgress] = useState<OperationProgress>();
   const [result, setResult] = useState<ImportResult>();
-  const [error, setError] = useState<string>();
-  const [note, setNote] = useState<string>();
+  const [said, setSaid] = useState<Said>();
   const stop = useRef<() => void>(undefined);
   useEffect(() => () => stop.current?.(), []);
 
@@ -59,8 +70,8 @@ export function UserImportPanel({
     setRunning(operationId);
     setProgress(undefined);
     setResult(undefined);
-    setError(undefined);
-    setNote(undefined);
+    setSaid(undefined);
+    // Subscribed before the call, so the first progress event is not missed.
     stop.current = subscribe('operation.progress', (e) => {
       if (e.payload.operationId === operationId) setProgress(e.payload);
     });
@@ -71,8 +82,8 @@ export function UserImportPanel({
       if (!r.dryRun && r.imported > 0) onImported();
     } catch (err) {
       if (err instanceof RpcCallError && err.name === 'CANCELLED')
-        setNote('Import cancelled: nothing was written.');
-      else setError(failure(err));
+        setSaid({ ok: true, text: t('import.cancelled') });
+      else setSaid({ ok: false, text: failure(err) });
     } finally {
       stop.current?.();
       stop.current = undefined;
@@ -84,105 +95,125 @@ export function UserImportPanel({
     if (!running) return;
     try {
       const { cancelled } = await call('operations.cancel', { operationId: running });
-      if (!cancelled) setNote('Too late to cancel: the import is already saving.');
+      if (!cancelled) setSaid({ ok: true, text: t('import.tooLate') });
     } catch (err) {
-      setError(failure(err));
+      setSaid({ ok: false, text: failure(err) });
     }
   };
 
-  const headline = (r: ImportResult) =>
-    r.dryRun
-      ? `${r.rows.toLocaleString()} rows checked: ${r.imported.toLocaleString()} would be imported, ${r.errorCount.toLocaleString()} have problems.`
-      : `${r.imported.toLocaleString()} of ${r.rows.toLocaleString()} rows imported; ${r.errorCount.toLocaleString()} have problems.`;
+  const writing = progress?.stage === 'writing';
+  const progressText = !progress
+    ? t('import.sending')
+    : writing
+      ? t('import.saving', { rows: n(progress.rows) })
+      : t('import.checking', {
+          rows: n(progress.rows),
+          percent: progress.total ? Math.floor((progress.done / progress.total) * 100) : 0,
+        });
+  const percent = writing ? 100 : progress?.total ? (progress.done / progress.total) * 100 : 0;
+  const counts = (r: ImportResult) => ({
+    rows: n(r.rows),
+    imported: n(r.imported),
+    problems: n(r.errorCount),
+  });
 
   return (
-    <Panel title="Import users from CSV" onClose={onClose}>
-      <p className="hint">
-        Columns: firstName, lastName, identifier, department, validFrom, validUntil, accessLevels (names
-        separated by “;”), notes. Only lastName is required. Save the file as UTF-8.
-      </p>
-      <div className="field">
-        <label htmlFor="import-file">CSV file</label>
-        <input
-          id="import-file"
-          type="file"
-          accept=".csv,text/csv"
+    <Paper component="section" withBorder p="md" mb="md" aria-labelledby={heading}>
+      <Group justify="space-between" wrap="nowrap" mb="sm">
+        <Title order={2} size="h3" id={heading}>
+          {t('import.title')}
+        </Title>
+        <Button variant="default" size="compact-sm" onClick={onClose}>
+          {t('common:close')}
+        </Button>
+      </Group>
+      <Stack gap="md">
+        <Text size="sm">{t('import.columns')}</Text>
+        <Input.Wrapper label={t('import.file')} id={fileId}>
+          <input
+            id={fileId}
+            className="user-import-file"
+            type="file"
+            accept=".csv,text/csv"
+            disabled={running !== undefined}
+            onChange={(e) => setFile(e.target.files?.[0])}
+          />
+        </Input.Wrapper>
+        <Radio.Group label={t('import.mode')} value={mode} onChange={(v) => setMode(v as Mode)}>
+          <Stack gap="xs" mt="xs">
+            <Radio
+              value="all-or-nothing"
+              label={t('import.allOrNothing')}
+              description={t('import.allOrNothingHint')}
+            />
+            <Radio value="valid-rows" label={t('import.validRows')} description={t('import.validRowsHint')} />
+          </Stack>
+        </Radio.Group>
+        <Checkbox
+          label={t('import.dryRun')}
+          checked={dryRun}
           disabled={running !== undefined}
-          onChange={(e) => setFile(e.target.files?.[0])}
+          onChange={(e) => setDryRun(e.currentTarget.checked)}
         />
-      </div>
-      <RadioGroup<Mode>
-        legend="If some rows have problems"
-        value={mode}
-        onChange={setMode}
-        options={[
-          { value: 'all-or-nothing', label: 'Import nothing', hint: 'Fix the file and import it again.' },
-          { value: 'valid-rows', label: 'Import the valid rows', hint: 'The rows with problems are listed.' },
-        ]}
-      />
-      <Check
-        label="Only check the file (dry run)"
-        checked={dryRun}
-        onChange={setDryRun}
-        disabled={running !== undefined}
-      />
-      <div className="actions">
-        <button type="button" disabled={!file || running !== undefined} onClick={() => void start()}>
-          {dryRun ? 'Check file' : 'Import'}
-        </button>
+        <Group gap="sm">
+          <Button disabled={!file || running !== undefined} onClick={() => void start()}>
+            {dryRun ? t('import.check') : t('import.import')}
+          </Button>
+          {running ? (
+            <Button variant="default" disabled={writing} onClick={() => void cancel()}>
+              {t('import.cancel')}
+            </Button>
+          ) : null}
+        </Group>
         {running ? (
-          <button
-            type="button"
-            className="secondary"
-            disabled={progress?.stage === 'writing'}
-            onClick={() => void cancel()}
-          >
-            Cancel import
-          </button>
+          <Stack gap={4} role="status">
+            <Progress value={percent} aria-label={t('import.progress')} />
+            <Text size="sm">{progressText}</Text>
+          </Stack>
         ) : null}
-      </div>
-      {running ? (
-        <p role="status">
-          <progress
-            aria-label="Import progress"
-            max={progress?.total || 1}
-            value={progress?.stage === 'writing' ? progress.total : (progress?.done ?? 0)}
-          />{' '}
-          {progressText(progress)}
-        </p>
-      ) : null}
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
-      {note ? <Notice>{note}</Notice> : null}
-      {result ? (
-        <>
-          <Notice>{headline(result)}</Notice>
-          {result.errors.length ? (
-            <table className="data" aria-label="Rows with problems">
-              <thead>
-                <tr>
-                  <th scope="col">Row</th>
-                  <th scope="col">Column</th>
-                  <th scope="col">Problem</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.errors.map((e, i) => (
-                  <tr key={i}>
-                    <td className="num">{e.row}</td>
-                    <td>{e.field ?? '—'}</td>
-                    <td>{e.message}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
-          {result.errorCount > result.errors.length ? (
-            <p className="hint">
-              The first {result.errors.length.toLocaleString()} problems are shown; fix them and check again.
-            </p>
-          ) : null}
-        </>
-      ) : null}
-    </Panel>
+        {said?.ok === false && said.text ? (
+          <Alert color="red" role="alert">
+            {said.text}
+          </Alert>
+        ) : null}
+        {said?.ok ? (
+          <Alert color="blue" role="status">
+            {said.text}
+          </Alert>
+        ) : null}
+        {result ? (
+          <>
+            <Alert color={result.errorCount ? 'blue' : 'green'} role="status">
+              {result.dryRun ? t('import.checked', counts(result)) : t('import.imported', counts(result))}
+            </Alert>
+            {result.errors.length ? (
+              <Table.ScrollContainer minWidth={480}>
+                <Table aria-label={t('import.problems')}>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th scope="col">{t('import.row')}</Table.Th>
+                      <Table.Th scope="col">{t('import.column')}</Table.Th>
+                      <Table.Th scope="col">{t('import.problem')}</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody>
+                    {result.errors.map((e, i) => (
+                      <Table.Tr key={i}>
+                        <Table.Td className="user-import-num">{e.row}</Table.Td>
+                        <Table.Td>{e.field ?? '—'}</Table.Td>
+                        <Table.Td>{e.message}</Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            ) : null}
+            {result.errorCount > result.errors.length ? (
+              <Text size="sm">{t('import.firstProblems', { shown: n(result.errors.length) })}</Text>
+            ) : null}
+          </>
+        ) : null}
+      </Stack>
+    </Paper>
   );
 }

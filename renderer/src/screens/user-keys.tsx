@@ -1,24 +1,25 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { Alert, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState } from 'react';
 import type { Key, User } from '../../../app/contract/methods/users.js';
-import { ErrorAlert, Notice } from '../components/alert.js';
 import { useConfirm } from '../components/confirm-dialog.js';
-import { DataTable, RowButton } from '../components/data-table.js';
-import { Field } from '../components/field.js';
-import { Panel } from '../components/panel.js';
-import { formatTime, plural } from '../format.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useFormSend } from '../use-form-send.js';
-import { useLatest } from '../use-latest.js';
+import { useFormatTime } from '../site-time.js';
+import { saidOf, saying } from './events/said-failure.js';
+import { IssueKeyForm } from './users/issue-key-form.js';
 
-const keyStatus: Record<Key['status'], string> = {
-  issued: 'Issued',
-  'needs-update': 'Needs update',
-  cancelled: 'Cancelled',
-  expired: 'Expired',
-};
+/** Keys that still open doors: the ones to cancel or revalidate. */
+const live = (k: Key) => k.status === 'issued' || k.status === 'needs-update';
 
-/** The keys of one user: issue one by its UID, cancel one (it goes on the blacklist) after confirmation. */
+/** What the panel last did, said above the table. */
+type Said = { ok: true; text: string } | { ok: false; text: string | undefined };
+
+/**
+ * The keys of one user: issue one by its UID, cancel one (it goes on the blacklist) after confirmation,
+ * revalidate one an update point refreshed. Keys are read with keys.list and read again after a change.
+ */
 export function UserKeys({
   user,
   can,
@@ -27,131 +28,160 @@ export function UserKeys({
   onClose,
 }: Pick<SectionProps, 'can' | 'failure'> & {
   user: User;
-  /** A key was issued or cancelled (the list's key counts and the blacklist changed). */
+  /** A key was issued, cancelled or revalidated (the list's key counts and the blacklist changed). */
   onChanged: () => void;
   onClose: () => void;
 }) {
+  const { t } = useT('users');
+  const formatTime = useFormatTime();
+  const queryClient = useQueryClient();
   const encode = can('keys:encode');
   const name = `${user.firstName} ${user.lastName}`.trim();
-  const [keys, setKeys] = useState<Key[]>();
-  const [uid, setUid] = useState('');
-  const [notice, setNotice] = useState<string>();
-  const [error, setError] = useState<string>();
+  const heading = useId();
+  const [said, setSaid] = useState<Said>();
   const [dialog, confirm] = useConfirm();
-  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<'uid'>(failure);
-  const latest = useLatest();
 
-  const load = useCallback(
-    () =>
-      latest.read(
-        () => call('users.get', { id: user.id }),
-        (u) => setKeys(u.keys),
-        (err) => setError(failure(err)),
+  const keys = useQuery({
+    queryKey: ['keys.list', { userId: user.id }],
+    queryFn: () =>
+      saying(failure, () =>
+        call('keys.list', { userId: user.id, sort: 'issuedAt', order: 'desc', limit: 500 }),
       ),
-    [failure, latest, user.id],
-  );
+  });
+  const changed = (text: string) => {
+    setSaid({ ok: true, text });
+    void queryClient.invalidateQueries({ queryKey: ['keys.list'] });
+    onChanged();
+  };
+  const cancel = useMutation({
+    mutationFn: (key: Key) => call('keys.cancel', { id: key.id, version: key.version }),
+    onSuccess: (key) => changed(t('keys.cancelled', { uid: key.uid })),
+    // A stale version or a full blacklist: the service says which; the list shows what is true now.
+    onError: (err) => {
+      setSaid({ ok: false, text: failure(err) });
+      void queryClient.invalidateQueries({ queryKey: ['keys.list'] });
+    },
+  });
+  const revalidate = useMutation({
+    mutationFn: (key: Key) => call('keys.revalidate', { id: key.id }),
+    onSuccess: (key) => changed(t('keys.revalidated', { uid: key.uid })),
+    onError: (err) => setSaid({ ok: false, text: failure(err) }),
+  });
 
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function issue(e: FormEvent) {
-    e.preventDefault();
-    setFormError(undefined);
-    setNotice(undefined);
-    const text = uid.replace(/[\s:-]/g, '').toUpperCase();
-    if (!/^(?:[0-9A-F]{8}|[0-9A-F]{14})$/.test(text)) {
-      setErrors({ uid: 'Type the card’s UID: 8 or 14 hexadecimal digits, such as 04A2B3C4D5E6F7.' });
-      return;
-    }
-    setErrors({});
-    await send(
-      async () => {
-        const key = await call('keys.issue', { userId: user.id, uid: text });
-        setUid('');
-        setNotice(`Key ${key.uid} issued to ${name}.`);
-        onChanged();
-        void load();
-      },
-      { fields: ['uid'] },
-    );
-  }
-
-  async function cancel(key: Key) {
+  const askCancel = async (key: Key) => {
     const yes = await confirm({
-      title: `Cancel the key ${key.uid}?`,
-      message: (
-        <p>
-          The key goes on the blacklist and stops opening doors as each door learns of it. This cannot be
-          undone: a cancelled card must be issued again as a new key.
-        </p>
-      ),
-      confirmLabel: 'Cancel key',
+      title: t('keys.cancelTitle', { uid: key.uid }),
+      message: <p>{t('keys.cancelMessage')}</p>,
+      confirmLabel: t('keys.cancelConfirm'),
       danger: true,
     });
     if (!yes) return;
-    setError(undefined);
-    setNotice(undefined);
-    try {
-      await call('keys.cancel', { id: key.id, version: key.version });
-      setNotice(`Key ${key.uid} cancelled and blacklisted.`);
-      onChanged();
-    } catch (err) {
-      setError(failure(err));
-    } finally {
-      void load();
-    }
-  }
+    setSaid(undefined);
+    cancel.mutate(key);
+  };
 
+  const items = keys.data?.items;
+  const readError = saidOf(keys.error);
   return (
-    <Panel title={`Keys of ${name}`} onClose={onClose}>
+    <Paper component="section" withBorder p="md" mb="md" aria-labelledby={heading}>
       {dialog}
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
-      {notice ? <Notice>{notice}</Notice> : null}
-      {keys ? (
-        <DataTable
-          caption={plural(keys.length, 'key')}
-          columns={['UID', 'Status', 'Issued', 'Expires']}
-          actions={encode}
-        >
-          {keys.map((k) => (
-            <tr key={k.id}>
-              <th scope="row">
-                <code>{k.uid}</code>
-              </th>
-              <td>{keyStatus[k.status]}</td>
-              <td>{formatTime(k.issuedAt)}</td>
-              <td>{formatTime(k.expiresAt)}</td>
-              {encode ? (
-                <td className="actions">
-                  {k.status === 'issued' || k.status === 'needs-update' ? (
-                    <RowButton of={`key ${k.uid}`} danger onClick={() => cancel(k)}>
-                      Cancel
-                    </RowButton>
-                  ) : null}
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </DataTable>
-      ) : null}
-      {encode ? (
-        <form onSubmit={issue} noValidate aria-busy={busy} aria-label={`Issue a key to ${name}`}>
-          {formError ? <ErrorAlert>{formError}</ErrorAlert> : null}
-          <Field
-            label="Card UID"
-            value={uid}
-            onChange={setUid}
-            autoComplete="off"
-            hint="8 or 14 hexadecimal digits, as the reader shows them."
-            error={errors.uid}
-            required
+      <Group justify="space-between" wrap="nowrap" mb="sm">
+        <Title order={2} size="h3" id={heading}>
+          {t('keys.title', { name })}
+        </Title>
+        <Button variant="default" size="compact-sm" onClick={onClose}>
+          {t('common:close')}
+        </Button>
+      </Group>
+      <Stack gap="md">
+        {readError ? (
+          <Alert color="red" role="alert">
+            {readError}
+          </Alert>
+        ) : null}
+        {said?.ok === false && said.text ? (
+          <Alert color="red" role="alert">
+            {said.text}
+          </Alert>
+        ) : null}
+        {said?.ok ? (
+          <Alert color="green" role="status">
+            {said.text}
+          </Alert>
+        ) : null}
+        {items && items.length === 0 ? <Text size="sm">{t('keys.none')}</Text> : null}
+        {items?.length ? (
+          <Table.ScrollContainer minWidth={560}>
+            <Table captionSide="top">
+              <Table.Caption>{t('keys.caption', { count: items.length })}</Table.Caption>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th scope="col">{t('keys.uid')}</Table.Th>
+                  <Table.Th scope="col">{t('keys.status')}</Table.Th>
+                  <Table.Th scope="col">{t('keys.issuedAt')}</Table.Th>
+                  <Table.Th scope="col">{t('keys.expiresAt')}</Table.Th>
+                  <Table.Th scope="col">{t('keys.revalidateBy')}</Table.Th>
+                  {encode ? <Table.Th scope="col">{t('keys.actions')}</Table.Th> : null}
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {items.map((k) => (
+                  <Table.Tr key={k.id}>
+                    <Table.Th scope="row">
+                      <code>{k.uid}</code>
+                    </Table.Th>
+                    <Table.Td>{t(`keys.statuses.${k.status}`)}</Table.Td>
+                    <Table.Td>{formatTime(k.issuedAt)}</Table.Td>
+                    <Table.Td>{formatTime(k.expiresAt)}</Table.Td>
+                    <Table.Td>{formatTime(k.revalidateBy)}</Table.Td>
+                    {encode ? (
+                      <Table.Td>
+                        {live(k) ? (
+                          <Group gap="xs" wrap="nowrap">
+                            {/* Revalidating matters to a key that lapses, or one waiting for new data. */}
+                            {k.revalidationHours !== null || k.status === 'needs-update' ? (
+                              <Button
+                                size="compact-sm"
+                                variant="default"
+                                aria-label={t('keys.revalidateNamed', { uid: k.uid })}
+                                disabled={revalidate.isPending}
+                                onClick={() => {
+                                  setSaid(undefined);
+                                  revalidate.mutate(k);
+                                }}
+                              >
+                                {t('keys.revalidate')}
+                              </Button>
+                            ) : null}
+                            <Button
+                              size="compact-sm"
+                              color="red"
+                              variant="outline"
+                              aria-label={t('keys.cancelNamed', { uid: k.uid })}
+                              disabled={cancel.isPending}
+                              onClick={() => void askCancel(k)}
+                            >
+                              {t('keys.cancel')}
+                            </Button>
+                          </Group>
+                        ) : null}
+                      </Table.Td>
+                    ) : null}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        ) : null}
+        {encode ? (
+          <IssueKeyForm
+            userId={user.id}
+            name={name}
+            failure={failure}
+            onIssued={(key) => changed(t('keys.issued', { uid: key.uid, name }))}
           />
-          <button type="submit" disabled={busy}>
-            {busy ? 'Issuing…' : 'Issue key'}
-          </button>
-        </form>
-      ) : null}
-    </Panel>
+        ) : null}
+      </Stack>
+    </Paper>
   );
 }

@@ -1,8 +1,7 @@
-import { Button, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { User } from '../../../app/contract/methods/users.js';
-import { ErrorAlert, Notice } from '../components/alert.js';
 import { useConfirm } from '../components/confirm-dialog.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
@@ -12,6 +11,7 @@ import { UserForm } from './user-form.js';
 import { UserImportPanel } from './user-import-panel.js';
 import { UserKeys } from './user-keys.js';
 import { BulkEditPanel } from './users/bulk-edit-panel.js';
+import { RecentEvents } from './users/recent-events.js';
 import { UserTable, type UserQuery } from './users/user-table.js';
 
 type Validity = NonNullable<UserQuery['validity']>;
@@ -25,11 +25,13 @@ function useRefreshUsers() {
 
 /**
  * Cardholders: every user in one virtual table (smooth at 100,000), search as you type, filters,
- * selection for bulk changes, CSV import and export; a user opens beside the list with their keys.
+ * selection for bulk changes, CSV import and export; a user opens beside the list with their form,
+ * their keys and (with doors:read) their recent events.
  */
-export function UsersScreen({ can, failure }: SectionProps) {
+export function UsersScreen({ site, can, failure }: SectionProps) {
   const { t } = useT('users');
   const write = can('users:write');
+  const timeZone = site?.timeZone;
   const refresh = useRefreshUsers();
   const [search, setSearch] = useState('');
   // No debounce: each keystroke asks (a search answers in milliseconds) and TanStack Query shows the
@@ -70,10 +72,12 @@ export function UsersScreen({ can, failure }: SectionProps) {
   const changed = (message?: string) => {
     refresh();
     void blacklist.refetch();
+    setError(undefined);
     if (message) setNotice(message);
   };
 
   const exportCsv = async () => {
+    setError(undefined);
     try {
       const { csv } = await call('users.exportCsv', query);
       const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
@@ -93,6 +97,7 @@ export function UsersScreen({ can, failure }: SectionProps) {
       danger: true,
     });
     if (!yes) return;
+    setNotice(undefined);
     try {
       await call('users.delete', { id: user.id, version: user.version });
       setOpen(undefined);
@@ -147,8 +152,16 @@ export function UsersScreen({ can, failure }: SectionProps) {
           ]}
         />
       </Group>
-      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
-      {notice ? <Notice>{notice}</Notice> : null}
+      {error ? (
+        <Alert color="red" role="alert">
+          {error}
+        </Alert>
+      ) : null}
+      {notice ? (
+        <Alert color="green" role="status">
+          {notice}
+        </Alert>
+      ) : null}
       {selected.size > 0 && write ? (
         <Group gap="sm">
           <Text size="sm">{t('bulk.selected', { count: selected.size })}</Text>
@@ -164,6 +177,7 @@ export function UsersScreen({ can, failure }: SectionProps) {
         <BulkEditPanel
           ids={[...selected]}
           levels={levels.data}
+          timeZone={timeZone}
           failure={failure}
           onDone={(count) => {
             setBulk(false);
@@ -178,9 +192,11 @@ export function UsersScreen({ can, failure }: SectionProps) {
       ) : null}
       {open?.creating || user ? (
         <UserForm
-          key={user?.id ?? 'new'}
+          // A new version is a new form: what was typed (a PIN above all) is not sent twice.
+          key={user ? `${user.id}-${user.version}` : 'new'}
           user={user}
           levels={levels.data}
+          timeZone={timeZone}
           failure={failure}
           onSaved={(u, created) => {
             setOpen(created ? undefined : { user: u });
@@ -199,6 +215,9 @@ export function UsersScreen({ can, failure }: SectionProps) {
           onChanged={() => changed()}
           onClose={() => setOpen(undefined)}
         />
+      ) : null}
+      {user && can('doors:read') ? (
+        <RecentEvents key={`events-${user.id}`} user={user} failure={failure} />
       ) : null}
       {user && write ? (
         <Group>
