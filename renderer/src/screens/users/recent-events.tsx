@@ -1,6 +1,7 @@
-import { Alert, Paper, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Paper, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo } from 'react';
+import { Link } from 'react-router';
 import type { ResultOf } from '../../../../app/contract/index.js';
 import type { AccessEvent } from '../../../../app/contract/methods/events.js';
 import type { User } from '../../../../app/contract/methods/users.js';
@@ -65,10 +66,12 @@ export function RecentEvents({
     [queryClient, queryKey, user.id],
   );
 
+  // Kinds and reasons in the Events screen's words, so both screens say the same.
+  const { t: tEvents } = useT('events');
   const what = (e: AccessEvent) => {
-    const kind = t(`recent.kinds.${e.kind}`);
+    const kind = tEvents(`kinds.${e.kind}`);
     if (!e.reason) return kind;
-    const reason = t(`recent.reasons.${e.reason}` as 'recent.reasons.expired', { defaultValue: e.reason });
+    const reason = tEvents(`reasons.${e.reason}` as 'reasons.expired', { defaultValue: e.reason });
     return t('recent.withReason', { kind, reason });
   };
 
@@ -112,6 +115,11 @@ export function RecentEvents({
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
+      ) : null}
+      {list?.length ? (
+        <Anchor component={Link} to={`/events?user=${user.id}`} size="sm">
+          {t('recent.all', { name })}
+        </Anchor>
       ) : null}
     </Paper>
   );

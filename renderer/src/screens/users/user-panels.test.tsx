@@ -231,9 +231,13 @@ describe("a user's recent events", () => {
     const table = await within(panel).findByRole('table', { name: 'The latest event of Ada Lovelace' });
     // 09:30 UTC is 22:30 in Auckland (NZDT, UTC+13).
     expect(table.textContent).toMatch(/10:30\sPM|22:30/);
-    expect(table.textContent).toContain('Access denied: outside the time period');
+    expect(table.textContent).toContain('Access denied: Outside the time period');
     expect(table.textContent).toContain('Main entrance');
     expect(rpc).toHaveBeenCalledWith('events.list', { userId: 7, limit: 10 });
+    // The Events screen, filtered to this user, is one link away.
+    expect(within(panel).getByRole('link', { name: 'All events of Ada Lovelace' }).getAttribute('href')).toBe(
+      '/events?user=7',
+    );
 
     emit('events.appended', [
       eventOf(6, '2026-03-02T08:00:00.000Z', ada.id, {
@@ -248,7 +252,7 @@ describe("a user's recent events", () => {
     // Once each, the other cardholder's left out.
     await waitFor(() => expect(within(panel).getAllByRole('row')).toHaveLength(3));
     const rows = within(panel).getAllByRole('row');
-    expect(rows[1]!.textContent).toContain('Configuration: key cancelled');
+    expect(rows[1]!.textContent).toContain('Configuration: Key cancelled');
     expect(rows[1]!.textContent).toContain('04A2B3C5');
     expect(within(panel).getByRole('table').querySelector('caption')?.textContent).toBe(
       'The latest 2 events of Ada Lovelace, newest first',
