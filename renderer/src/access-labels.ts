@@ -1,34 +1,46 @@
-import type { Door, DoorKind, DoorOpenMode } from '../../app/contract/methods/doors.js';
-
-// The contract's lists, repeated here as types only: importing them would bring zod into the console.
+import {
+  DOOR_AUTH_MODES,
+  DOOR_KINDS,
+  DOOR_OPEN_MODES,
+  type Door,
+  type DoorKind,
+  type DoorOpenMode,
+} from '../../app/contract/methods/doors.js';
+import { useT } from './i18n/i18n.js';
 
 /** The factors a door wants. */
 export type DoorAuthMode = Door['auth']['mode'];
 
-/** Door kinds in words. */
-export const doorKinds: readonly { value: DoorKind; label: string }[] = [
-  { value: 'online', label: 'Online (wired to a control unit)' },
-  { value: 'offline', label: 'Offline (standalone, updated by cards)' },
-  { value: 'rf', label: 'Radio (wireless lock)' },
-];
+/** A select's option. */
+export interface Option<V extends string> {
+  value: V;
+  label: string;
+}
 
-/** How a door opens, in words. */
-export const doorOpenModes: readonly { value: DoorOpenMode; label: string }[] = [
-  { value: 'standard', label: 'Standard (locks again after each opening)' },
-  { value: 'office', label: 'Office (a valid card toggles it open or locked)' },
-  { value: 'timed-office', label: 'Timed office (stands open during a time period)' },
-  { value: 'lockdown', label: 'Lockdown (nobody but emergency keys)' },
-];
+/** What a door's kind, open mode and authentication are called, in the console's language. */
+export interface AccessLabels {
+  /** Short, for a list cell ("Offline"). */
+  kind: (kind: DoorKind) => string;
+  openMode: (mode: DoorOpenMode) => string;
+  auth: (mode: DoorAuthMode) => string;
+  /** As a select offers them, each with what it means; in the contract's order. */
+  kindOptions: Option<DoorKind>[];
+  openModeOptions: Option<DoorOpenMode>[];
+  authOptions: Option<DoorAuthMode>[];
+}
 
-/** The factors a door wants, in words. */
-export const doorAuthModes: readonly { value: DoorAuthMode; label: string }[] = [
-  { value: 'card', label: 'Card' },
-  { value: 'card+pin', label: 'Card and PIN' },
-  { value: 'card+biometric', label: 'Card and fingerprint' },
-  { value: 'pin+biometric', label: 'PIN and fingerprint' },
-];
-
-/** The label of a value in one of these lists (the value itself when unknown). */
-export function labelOf<V extends string>(list: readonly { value: V; label: string }[], value: V): string {
-  return list.find((o) => o.value === value)?.label ?? value;
+/**
+ * The words of the door settings, from the `access` strings. The lists are the contract's own, so a
+ * mode added there has no words here until `access.ts` has them (it does not compile without).
+ */
+export function useAccessLabels(): AccessLabels {
+  const { t } = useT('access');
+  return {
+    kind: (k) => t(`kinds.${k}`),
+    openMode: (m) => t(`openModes.${m}`),
+    auth: (m) => t(`authModes.${m}`),
+    kindOptions: DOOR_KINDS.map((value) => ({ value, label: t(`kindOptions.${value}`) })),
+    openModeOptions: DOOR_OPEN_MODES.map((value) => ({ value, label: t(`openModeOptions.${value}`) })),
+    authOptions: DOOR_AUTH_MODES.map((value) => ({ value, label: t(`authModes.${value}`) })),
+  };
 }

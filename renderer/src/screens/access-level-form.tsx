@@ -1,35 +1,32 @@
-import type { FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { NativeSelect } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Controller, useFieldArray, useForm } from 'react-hook-form';
 import type { AccessLevel } from '../../../app/contract/methods/doors.js';
-import { SelectField } from '../components/field.js';
-import { FormPanel } from '../components/form-panel.js';
-import { NameFields } from '../components/name-fields.js';
 import { FieldRow, RowList } from '../components/row-list.js';
-import type { FieldErrors } from '../param-issues.js';
+import { DescriptionField, FormFrame, NameField, useErrorText, useSaveFailure } from '../forms/form-frame.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { explainConflict } from '../save-conflict.js';
 import type { SectionProps } from '../section.js';
 import type { AccessChoices } from '../use-access-choices.js';
-import { useDraft } from '../use-draft.js';
-import { useFormSend } from '../use-form-send.js';
+import {
+  AccessLevelForm as LevelSchema,
+  targetOf,
+  type AccessLevelFormInput,
+  type AccessLevelFormOutput,
+} from './access/form-schemas.js';
 
-/** One right as the form edits it: the target as "door:3" or "zone:2", the period id as text. */
-interface Right {
-  target: string;
-  periodId: string;
+/**
+ * Where the service's refusal of a right goes: its door or zone to the target select, the right as a
+ * whole (a repeat) there too, the list as a whole under the rows.
+ */
+function fieldOf(path: string): string {
+  if (path === 'rights') return 'rights.root';
+  const right = /^rights\.(\d+)(?:\.(doorId|zoneId))?$/.exec(path);
+  return right ? `rights.${right[1]}.target` : path;
 }
 
-interface Draft {
-  name: string;
-  description: string;
-  rights: Right[];
-}
-
-/** A right's target as a select value. */
-function targetOf(r: AccessLevel['rights'][number]): string {
-  return r.doorId !== undefined ? `door:${r.doorId}` : `zone:${r.zoneId ?? ''}`;
-}
-
-/** Creates or edits an access level: its rights, each a door or a zone during a time period. */
+/** Creates or edits an access level: its rights, each a zone or a door during a time period. */
 export function AccessLevelForm({
   level,
   choices,
@@ -43,98 +40,123 @@ export function AccessLevelForm({
   onSaved: (level: AccessLevel, created: boolean) => void;
   onClose: () => void;
 }) {
-  const [draft, , set] = useDraft<Draft>(() => ({
-    name: level?.name ?? '',
-    description: level?.description ?? '',
-    rights: (level?.rights ?? []).map((r) => ({ target: targetOf(r), periodId: String(r.periodId) })),
-  }));
-  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<string>(failure);
-  const setRights = set('rights');
+  const { t } = useT('access');
+  const errorText = useErrorText('access');
+  const queryClient = useQueryClient();
+  const { control, getValues, setError, handleSubmit, formState } = useForm<
+    AccessLevelFormInput,
+    unknown,
+    AccessLevelFormOutput
+  >({
+    resolver: zodResolver(LevelSchema),
+    defaultValues: {
+      name: level?.name ?? '',
+      description: level?.description ?? '',
+      rights: (level?.rights ?? []).map((r) => ({ target: targetOf(r), periodId: String(r.periodId) })),
+    },
+  });
+  const { fields, append, remove } = useFieldArray({ control, name: 'rights' });
+
+  const save = useMutation({
+    mutationFn: (values: AccessLevelFormOutput) =>
+      level
+        ? call('accessLevels.update', { id: level.id, version: level.version, ...values })
+        : call('accessLevels.create', values),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['accessLevels.list'] }),
+  });
+  const { formError, setFormError, fail } = useSaveFailure(
+    (field, message) => setError(fieldOf(field) as 'name', { type: 'server', message }),
+    { ns: 'access', noun: 'levels' },
+    () => [
+      'name',
+      'description',
+      'rights',
+      ...getValues('rights').flatMap((_, i) => [`rights.${i}`, `rights.${i}.periodId`]),
+    ],
+    failure,
+  );
+
+  const submit = handleSubmit(async (values) => {
+    setFormError(undefined);
+    try {
+      onSaved(await save.mutateAsync(values), !level);
+    } catch (err) {
+      fail(err);
+    }
+  });
 
   const targets = [
-    { value: '', label: 'Choose a zone or door' },
-    ...choices.zones.map((z) => ({ value: `zone:${z.id}`, label: `Zone: ${z.name}` })),
-    ...choices.doors.map((d) => ({ value: `door:${d.id}`, label: `Door: ${d.name}` })),
+    { value: '', label: t('levels.chooseTarget') },
+    ...choices.zones.map((z) => ({ value: `zone:${z.id}`, label: t('levels.zoneOption', { name: z.name }) })),
+    ...choices.doors.map((d) => ({ value: `door:${d.id}`, label: t('levels.doorOption', { name: d.name }) })),
   ];
   const periods = [
-    { value: '', label: 'Choose a time period' },
+    { value: '', label: t('levels.choosePeriod') },
     ...choices.periods.map((p) => ({ value: String(p.id), label: p.name })),
   ];
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setFormError(undefined);
-    const bad: FieldErrors<string> = {};
-    draft.rights.forEach((r, i) => {
-      if (!r.target) bad[`rights.${i}.target`] = 'Choose the zone or door this right opens.';
-      if (!r.periodId) bad[`rights.${i}`] = 'Choose when this right applies.';
-    });
-    setErrors(bad);
-    if (Object.keys(bad).length) return;
-    const rights = draft.rights.map((r) => {
-      const [kind, id] = r.target.split(':');
-      return { [kind === 'door' ? 'doorId' : 'zoneId']: Number(id), periodId: Number(r.periodId) };
-    });
-    const values = { name: draft.name, description: draft.description, rights };
-    await send(
-      async () => {
-        const saved = level
-          ? await call('accessLevels.update', { id: level.id, version: level.version, ...values })
-          : await call('accessLevels.create', values);
-        onSaved(saved, !level);
-      },
-      {
-        fields: ['name', 'description', 'rights', ...draft.rights.map((_, i) => `rights.${i}`)],
-        explain: (err) => explainConflict(err, 'access level', setFormError, (name) => setErrors({ name })),
-      },
-    );
-  }
+  const rightsError = formState.errors.rights?.root?.message ?? formState.errors.rights?.message;
 
   return (
-    <FormPanel
-      noun="access level"
-      name={level?.name}
-      busy={busy}
+    <FormFrame
+      title={level ? t('levels.editTitle', { name: level.name }) : t('levels.newTitle')}
+      submitLabel={level ? t('levels.save') : t('levels.create')}
+      busy={formState.isSubmitting}
       error={formError}
-      onSubmit={submit}
+      onSubmit={(e) => void submit(e)}
       onClose={onClose}
     >
-      <NameFields draft={draft} set={set} errors={errors} />
+      <Controller control={control} name="name" render={NameField} />
+      <Controller control={control} name="description" render={DescriptionField} />
       <RowList
-        legend="Rights"
-        hint="Each right opens a zone (all its doors) or one door, during a time period."
-        error={errors.rights}
-        empty={draft.rights.length ? undefined : 'None yet: holders open nothing.'}
-        addLabel="Add a right"
-        onAdd={() => setRights([...draft.rights, { target: '', periodId: '' }])}
+        legend={t('levels.rights')}
+        hint={t('levels.rightsHint')}
+        error={errorText(rightsError)}
+        empty={fields.length ? undefined : t('levels.noRights')}
+        addLabel={t('levels.addRight')}
+        onAdd={() => append({ target: '', periodId: '' })}
       >
-        {draft.rights.map((r, i) => {
-          const edit = (patch: Partial<Right>) =>
-            setRights(draft.rights.map((x, j) => (j === i ? { ...x, ...patch } : x)));
+        {fields.map((f, i) => {
+          const name = t('levels.right', { n: i + 1 });
           return (
             <FieldRow
-              key={i}
-              name={`Right ${i + 1}`}
-              onRemove={() => setRights(draft.rights.filter((_, j) => j !== i))}
+              key={f.id}
+              name={name}
+              removeLabel={t('levels.remove')}
+              removeName={t('levels.removeNamed', { name })}
+              onRemove={() => remove(i)}
             >
-              <SelectField
-                label="Zone or door"
-                value={r.target}
-                onChange={(target) => edit({ target })}
-                options={targets}
-                error={errors[`rights.${i}.target`]}
+              <Controller
+                control={control}
+                name={`rights.${i}.target`}
+                render={({ field, fieldState }) => (
+                  <NativeSelect
+                    {...field}
+                    label={t('levels.target')}
+                    data={targets}
+                    error={errorText(fieldState.error?.message)}
+                    errorProps={{ role: 'alert' }}
+                    w="18rem"
+                  />
+                )}
               />
-              <SelectField
-                label="Time period"
-                value={r.periodId}
-                onChange={(periodId) => edit({ periodId })}
-                options={periods}
-                error={errors[`rights.${i}`]}
+              <Controller
+                control={control}
+                name={`rights.${i}.periodId`}
+                render={({ field, fieldState }) => (
+                  <NativeSelect
+                    {...field}
+                    label={t('levels.period')}
+                    data={periods}
+                    error={errorText(fieldState.error?.message)}
+                    errorProps={{ role: 'alert' }}
+                    w="16rem"
+                  />
+                )}
               />
             </FieldRow>
           );
         })}
       </RowList>
-    </FormPanel>
+    </FormFrame>
   );
 }

@@ -1,68 +1,78 @@
+import { Table, Text } from '@mantine/core';
 import type { AccessLevel } from '../../../app/contract/methods/doors.js';
-import { EntityListFrame } from '../components/entity-list-frame.js';
+import { EntityList, type PageQuery } from '../components/entity-list.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { nameOf, type AccessChoices } from '../use-access-choices.js';
-import { useEntityList } from '../use-entity-list.js';
-import type { PageQuery } from '../use-paged-list.js';
+import { useFormatTime } from '../site-time.js';
+import { nameOf, useAccessChoices, type AccessChoices } from '../use-access-choices.js';
 import { AccessLevelForm } from './access-level-form.js';
+import { WithChoices } from './access/with-choices.js';
 
 const fetchLevels = (q: PageQuery) => call('accessLevels.list', q);
+// The service refuses to delete a level cardholders hold (CONFLICT "in use"); the list says why.
+const deleteLevel = (l: AccessLevel) => call('accessLevels.delete', { id: l.id, version: l.version });
 
-/** An access level's rights in words: "Zone 3rd floor during Office hours; …". */
-function rightsText(rights: AccessLevel['rights'], choices: AccessChoices | undefined): string {
-  if (!rights.length) return 'None';
-  return rights
-    .map((r) => {
-      const where =
-        r.doorId !== undefined
-          ? `Door ${nameOf(choices?.doors, r.doorId)}`
-          : `Zone ${nameOf(choices?.zones, r.zoneId ?? 0)}`;
-      return `${where} during ${nameOf(choices?.periods, r.periodId)}`;
-    })
-    .join('; ');
+/** An access level's rights in words: "Zone Third floor during Office hours; …", or "None". */
+function useRightsText(): (rights: AccessLevel['rights'], choices: AccessChoices | undefined) => string {
+  const { t } = useT('access');
+  return (rights, choices) =>
+    rights.length
+      ? rights
+          .map((r) =>
+            t('levels.rightText', {
+              where:
+                r.doorId !== undefined
+                  ? t('levels.doorNamed', { name: nameOf(choices?.doors, r.doorId) })
+                  : t('levels.zoneNamed', { name: nameOf(choices?.zones, r.zoneId ?? 0) }),
+              period: nameOf(choices?.periods, r.periodId),
+            }),
+          )
+          .join('; ')
+      : t('levels.none');
 }
 
 /** Access levels: the doors and zones their holders open, each during a time period. */
 export function AccessLevelsScreen({ can, failure }: SectionProps) {
-  const write = can('doors:write');
-  const state = useEntityList(fetchLevels, failure, true);
-  const { panel, editing, choices } = state;
+  const { t } = useT('access');
+  const rightsText = useRightsText();
+  const formatTime = useFormatTime();
+  const { choices, error } = useAccessChoices(failure);
   return (
-    <EntityListFrame
-      state={state}
-      noun="access level"
-      canWrite={write}
-      columns={['Rights', 'Cardholders']}
-      form={
-        choices && (panel.creating || editing) ? (
-          <AccessLevelForm
-            key={editing?.id ?? 'new'}
-            level={editing}
-            choices={choices}
-            failure={failure}
-            onSaved={(l, created) => panel.done(`Access level “${l.name}” ${created ? 'created' : 'saved'}.`)}
-            onClose={panel.close}
-          />
-        ) : null
-      }
-      deletion={{
-        message: (
-          <p>
-            This cannot be undone. A level that cardholders hold cannot be deleted: take it away from them
-            first.
-          </p>
-        ),
-        del: (x) => call('accessLevels.delete', { id: x.id, version: x.version }),
-      }}
-      row={(l) => (
+    <EntityList<AccessLevel>
+      kind={{ ns: 'access', noun: 'levels', method: 'accessLevels.list' }}
+      fetchPage={fetchLevels}
+      del={deleteLevel}
+      canWrite={can('doors:write')}
+      failure={failure}
+      columns={[t('levels.rights'), t('levels.cardholders')]}
+      cells={(l) => (
         <>
-          <td>
+          <Table.Td>
             {rightsText(l.rights, choices)}
-            {l.description ? <span className="cell-hint">{l.description}</span> : null}
-          </td>
-          <td className="num">{l.cardholderCount}</td>
+            {l.description ? (
+              <Text span className="entity-cell-hint">
+                {l.description}
+              </Text>
+            ) : null}
+          </Table.Td>
+          <Table.Td className="num">{l.cardholderCount}</Table.Td>
         </>
+      )}
+      changed={(l) => formatTime(l.updatedAt)}
+      form={({ item, onSaved, onClose }) => (
+        <WithChoices choices={choices} error={error}>
+          {(c) => (
+            <AccessLevelForm
+              key={item?.id ?? 'new'}
+              level={item}
+              choices={c}
+              failure={failure}
+              onSaved={onSaved}
+              onClose={onClose}
+            />
+          )}
+        </WithChoices>
       )}
     />
   );

@@ -1,19 +1,19 @@
-import type { FormEvent } from 'react';
-import type { Door, DoorKind, DoorOpenMode } from '../../../app/contract/methods/doors.js';
-import { doorAuthModes, doorKinds, doorOpenModes, type DoorAuthMode } from '../access-labels.js';
-import { CheckboxGroup } from '../components/checkbox-group.js';
-import { Field, SelectField } from '../components/field.js';
-import { FormPanel } from '../components/form-panel.js';
-import { NameField } from '../components/name-fields.js';
-import type { FieldErrors } from '../param-issues.js';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { Checkbox, Group, NativeSelect, TextInput } from '@mantine/core';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Controller, useForm, useWatch } from 'react-hook-form';
+import type { Door } from '../../../app/contract/methods/doors.js';
+import { useAccessLabels } from '../access-labels.js';
+import { FormFrame, NameField, useErrorText, useSaveFailure } from '../forms/form-frame.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { explainConflict } from '../save-conflict.js';
 import type { SectionProps } from '../section.js';
 import type { AccessChoices, Choice } from '../use-access-choices.js';
-import { useDraft } from '../use-draft.js';
-import { useFormSend } from '../use-form-send.js';
+import { DoorForm as DoorSchema, type DoorFormInput, type DoorFormOutput } from './access/form-schemas.js';
+import './access/access.css';
 
-const fieldNames = [
+/** The contract paths of a door the form shows a field for (auth.mode and auth.scheduled go to auth). */
+const FIELDS = [
   'name',
   'kind',
   'openMode',
@@ -23,23 +23,10 @@ const fieldNames = [
   'zoneIds',
   'openSeconds',
   'extendedOpenSeconds',
-] as const;
-type FieldName = (typeof fieldNames)[number];
+];
 
-/** The door as the form edits it: numbers as typed, ids as select values. */
-interface Draft {
-  name: string;
-  kind: DoorKind;
-  openMode: DoorOpenMode;
-  officePeriodId: string;
-  authMode: DoorAuthMode;
-  calendarId: string;
-  zoneIds: number[];
-  openSeconds: string;
-  extendedOpenSeconds: string;
-}
-
-function draftOf(door: Door | undefined): Draft {
+/** The door as the form holds it; a new door starts as the contract's defaults. */
+function draftOf(door: Door | undefined): DoorFormInput {
   return {
     name: door?.name ?? '',
     kind: door?.kind ?? 'online',
@@ -47,24 +34,19 @@ function draftOf(door: Door | undefined): Draft {
     officePeriodId: door?.officePeriodId ? String(door.officePeriodId) : '',
     authMode: door?.auth.mode ?? 'card',
     calendarId: String(door?.calendarId ?? 1),
-    zoneIds: door ? [...door.zoneIds] : [],
+    zoneIds: door?.zoneIds.map(String) ?? [],
     openSeconds: String(door?.openSeconds ?? 5),
     extendedOpenSeconds: String(door?.extendedOpenSeconds ?? 20),
   };
 }
 
 /** Select options for a list of named objects. */
-function optionsOf(list: readonly Choice[]) {
-  return list.map((c) => ({ value: String(c.id), label: c.name }));
-}
+const optionsOf = (list: readonly Choice[]) => list.map((c) => ({ value: String(c.id), label: c.name }));
 
-/** Whole seconds a lock can count (1–255); undefined otherwise. */
-function seconds(text: string): number | undefined {
-  const n = Number(text.trim());
-  return text.trim() && Number.isInteger(n) && n >= 1 && n <= 255 ? n : undefined;
-}
-
-/** Creates or edits a door: its kind, how it opens, which factors it wants, its calendar and zones. */
+/**
+ * Creates or edits a door: its kind, how it opens (and, for the timed office mode, during which time
+ * period), which factors it wants, how long it stays open, its calendar and its zones.
+ */
 export function DoorForm({
   door,
   choices,
@@ -78,127 +60,137 @@ export function DoorForm({
   onSaved: (door: Door, created: boolean) => void;
   onClose: () => void;
 }) {
-  const [draft, , set] = useDraft(() => draftOf(door));
-  const { errors, setErrors, formError, setFormError, busy, send } = useFormSend<FieldName>(failure);
+  const { t } = useT('access');
+  const labels = useAccessLabels();
+  const errorText = useErrorText('access');
+  const queryClient = useQueryClient();
+  const { control, setError, handleSubmit, formState } = useForm<DoorFormInput, unknown, DoorFormOutput>({
+    resolver: zodResolver(DoorSchema),
+    defaultValues: draftOf(door),
+  });
+  const openMode = useWatch({ control, name: 'openMode' });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const save = useMutation({
+    mutationFn: (values: DoorFormOutput) => {
+      if (!door) return call('doors.create', values);
+      // A scheduled mode set elsewhere is kept, unless it now equals the door's own mode.
+      const scheduled = door.auth.scheduled;
+      const auth =
+        scheduled && scheduled.mode !== values.auth.mode ? { ...values.auth, scheduled } : values.auth;
+      return call('doors.update', { id: door.id, version: door.version, ...values, auth });
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['doors.list'] }),
+  });
+  const { formError, setFormError, fail } = useSaveFailure(
+    (field, message) =>
+      setError((field === 'auth' ? 'authMode' : field) as 'name', { type: 'server', message }),
+    { ns: 'access', noun: 'doors' },
+    () => FIELDS,
+    failure,
+  );
+
+  const submit = handleSubmit(async (values) => {
     setFormError(undefined);
-    const openSeconds = seconds(draft.openSeconds);
-    const extendedOpenSeconds = seconds(draft.extendedOpenSeconds);
-    const bad: FieldErrors<FieldName> = {};
-    if (openSeconds === undefined) bad.openSeconds = 'Type whole seconds from 1 to 255, such as 5.';
-    if (extendedOpenSeconds === undefined)
-      bad.extendedOpenSeconds = 'Type whole seconds from 1 to 255, such as 20.';
-    if (draft.openMode === 'timed-office' && !draft.officePeriodId)
-      bad.officePeriodId = 'Choose the time period during which the door stands open.';
-    setErrors(bad);
-    if (Object.keys(bad).length || openSeconds === undefined || extendedOpenSeconds === undefined) return;
-    // A scheduled mode set elsewhere is kept, unless it now equals the door's own mode.
-    const scheduled = door?.auth.scheduled;
-    const values = {
-      name: draft.name,
-      kind: draft.kind,
-      openMode: draft.openMode,
-      ...(draft.openMode === 'timed-office' ? { officePeriodId: Number(draft.officePeriodId) } : {}),
-      auth: {
-        mode: draft.authMode,
-        ...(scheduled && scheduled.mode !== draft.authMode ? { scheduled } : {}),
-      },
-      calendarId: Number(draft.calendarId),
-      zoneIds: draft.zoneIds,
-      openSeconds,
-      extendedOpenSeconds,
-    };
-    await send(
-      async () => {
-        const saved = door
-          ? await call('doors.update', { id: door.id, version: door.version, ...values })
-          : await call('doors.create', values);
-        onSaved(saved, !door);
-      },
-      {
-        fields: fieldNames,
-        explain: (err) => explainConflict(err, 'door', setFormError, (name) => setErrors({ name })),
-      },
-    );
-  }
+    try {
+      onSaved(await save.mutateAsync(values), !door);
+    } catch (err) {
+      fail(err);
+    }
+  });
+
+  const select = (
+    name: 'kind' | 'openMode' | 'officePeriodId' | 'authMode' | 'calendarId',
+    label: string,
+    data: { value: string; label: string }[],
+    description?: string,
+  ) => (
+    <Controller
+      control={control}
+      name={name}
+      render={({ field, fieldState }) => (
+        <NativeSelect
+          {...field}
+          label={label}
+          data={data}
+          description={description}
+          inputWrapperOrder={['label', 'input', 'description', 'error']}
+          error={errorText(fieldState.error?.message)}
+          errorProps={{ role: 'alert' }}
+          maw="32rem"
+        />
+      )}
+    />
+  );
+  const seconds = (name: 'openSeconds' | 'extendedOpenSeconds', label: string, description?: string) => (
+    <Controller
+      control={control}
+      name={name}
+      render={({ field, fieldState }) => (
+        <TextInput
+          {...field}
+          label={label}
+          description={description}
+          inputWrapperOrder={['label', 'input', 'description', 'error']}
+          required
+          withAsterisk={false}
+          inputMode="numeric"
+          autoComplete="off"
+          error={errorText(fieldState.error?.message)}
+          errorProps={{ role: 'alert' }}
+          w="14rem"
+        />
+      )}
+    />
+  );
 
   return (
-    <FormPanel
-      noun="door"
-      name={door?.name}
-      busy={busy}
+    <FormFrame
+      title={door ? t('doors.editTitle', { name: door.name }) : t('doors.newTitle')}
+      submitLabel={door ? t('doors.save') : t('doors.create')}
+      busy={formState.isSubmitting}
       error={formError}
-      onSubmit={submit}
+      onSubmit={(e) => void submit(e)}
       onClose={onClose}
     >
-      <NameField value={draft.name} onChange={set('name')} error={errors.name} />
-      <SelectField
-        label="Kind"
-        value={draft.kind}
-        onChange={set('kind')}
-        options={doorKinds}
-        error={errors.kind}
+      <Controller control={control} name="name" render={NameField} />
+      {select('kind', t('doors.kind'), labels.kindOptions)}
+      {select('openMode', t('doors.openMode'), labels.openModeOptions)}
+      {openMode === 'timed-office'
+        ? select(
+            'officePeriodId',
+            t('doors.officePeriod'),
+            [{ value: '', label: t('doors.choosePeriod') }, ...optionsOf(choices.periods)],
+            t('doors.officePeriodHint'),
+          )
+        : null}
+      {select('authMode', t('doors.auth'), labels.authOptions)}
+      {select('calendarId', t('doors.calendar'), optionsOf(choices.calendars), t('doors.calendarHint'))}
+      <Group align="flex-start" gap="md" wrap="wrap">
+        {seconds('openSeconds', t('doors.openSeconds'))}
+        {seconds('extendedOpenSeconds', t('doors.extendedOpenSeconds'), t('doors.extendedHint'))}
+      </Group>
+      <Controller
+        control={control}
+        name="zoneIds"
+        render={({ field, fieldState }) => (
+          <Checkbox.Group
+            value={field.value}
+            onChange={field.onChange}
+            label={t('doors.zones')}
+            description={choices.zones.length ? undefined : t('doors.noZonesYet')}
+            error={errorText(fieldState.error?.message)}
+            errorProps={{ role: 'alert' }}
+          >
+            {choices.zones.length ? (
+              <div className="access-zone-checks">
+                {choices.zones.map((z) => (
+                  <Checkbox key={z.id} value={String(z.id)} label={z.name} />
+                ))}
+              </div>
+            ) : null}
+          </Checkbox.Group>
+        )}
       />
-      <SelectField
-        label="Open mode"
-        value={draft.openMode}
-        onChange={set('openMode')}
-        options={doorOpenModes}
-        error={errors.openMode}
-      />
-      {draft.openMode === 'timed-office' ? (
-        <SelectField
-          label="Office period"
-          value={draft.officePeriodId}
-          onChange={set('officePeriodId')}
-          options={[{ value: '', label: 'Choose a time period' }, ...optionsOf(choices.periods)]}
-          hint="The door stands open during this time period."
-          error={errors.officePeriodId}
-        />
-      ) : null}
-      <SelectField
-        label="Authentication"
-        value={draft.authMode}
-        onChange={set('authMode')}
-        options={doorAuthModes}
-        error={errors.auth}
-      />
-      <SelectField
-        label="Calendar"
-        value={draft.calendarId}
-        onChange={set('calendarId')}
-        options={optionsOf(choices.calendars)}
-        hint="Its holidays and special days replace their weekday in time periods."
-        error={errors.calendarId}
-      />
-      <Field
-        label="Open for (seconds)"
-        value={draft.openSeconds}
-        onChange={set('openSeconds')}
-        autoComplete="off"
-        error={errors.openSeconds}
-        required
-      />
-      <Field
-        label="Extended opening (seconds)"
-        value={draft.extendedOpenSeconds}
-        onChange={set('extendedOpenSeconds')}
-        autoComplete="off"
-        hint="For cardholders who need longer (wheelchairs, deliveries); at least the normal opening."
-        error={errors.extendedOpenSeconds}
-        required
-      />
-      <CheckboxGroup
-        legend="Zones"
-        columns
-        selected={draft.zoneIds}
-        onChange={set('zoneIds')}
-        hint={choices.zones.length ? undefined : 'No zones yet: create them under Zones.'}
-        error={errors.zoneIds}
-        options={choices.zones.map((z) => ({ value: z.id, label: z.name }))}
-      />
-    </FormPanel>
+    </FormFrame>
   );
 }

@@ -1,58 +1,64 @@
-import { doorAuthModes, doorKinds, doorOpenModes, labelOf } from '../access-labels.js';
-import { EntityListFrame } from '../components/entity-list-frame.js';
+import { Table, Text } from '@mantine/core';
+import type { Door } from '../../../app/contract/methods/doors.js';
+import { useAccessLabels } from '../access-labels.js';
+import { EntityList, type PageQuery } from '../components/entity-list.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { nameOf } from '../use-access-choices.js';
-import { useEntityList } from '../use-entity-list.js';
-import type { PageQuery } from '../use-paged-list.js';
+import { useFormatTime } from '../site-time.js';
+import { nameOf, useAccessChoices } from '../use-access-choices.js';
+import { WithChoices } from './access/with-choices.js';
 import { DoorForm } from './door-form.js';
 
 const fetchDoors = (q: PageQuery) => call('doors.list', q);
+// The service refuses to delete a door an access level grants (CONFLICT "in use"); the list says why.
+const deleteDoor = (d: Door) => call('doors.delete', { id: d.id, version: d.version });
 
-/** Doors: how each opens and what it asks for, and its zones; edited with doors:write. */
+/** Doors: how each opens and what it asks for, its calendar and its zones; edited with doors:write. */
 export function DoorsScreen({ can, failure }: SectionProps) {
-  const write = can('doors:write');
-  const state = useEntityList(fetchDoors, failure, true);
-  const { panel, editing, choices } = state;
+  const { t } = useT('access');
+  const labels = useAccessLabels();
+  const formatTime = useFormatTime();
+  const { choices, error } = useAccessChoices(failure);
   return (
-    <EntityListFrame
-      state={state}
-      noun="door"
-      canWrite={write}
-      columns={['Kind', 'Open mode', 'Authentication', 'Zones']}
-      form={
-        choices && (panel.creating || editing) ? (
-          <DoorForm
-            key={editing?.id ?? 'new'}
-            door={editing}
-            choices={choices}
-            failure={failure}
-            onSaved={(d, created) => panel.done(`Door “${d.name}” ${created ? 'created' : 'saved'}.`)}
-            onClose={panel.close}
-          />
-        ) : null
-      }
-      deletion={{
-        message: (
-          <p>
-            This cannot be undone. A door that an access level grants cannot be deleted: take it out of those
-            levels first.
-          </p>
-        ),
-        del: (x) => call('doors.delete', { id: x.id, version: x.version }),
-      }}
-      row={(d) => (
+    <EntityList<Door>
+      kind={{ ns: 'access', noun: 'doors', method: 'doors.list' }}
+      fetchPage={fetchDoors}
+      del={deleteDoor}
+      canWrite={can('doors:write')}
+      failure={failure}
+      columns={[t('doors.kind'), t('doors.openMode'), t('doors.auth'), t('doors.zones')]}
+      cells={(d) => (
         <>
-          <td>{labelOf(doorKinds, d.kind).replace(/ \(.*/, '')}</td>
-          <td>
-            {labelOf(doorOpenModes, d.openMode).replace(/ \(.*/, '')}
+          <Table.Td>{labels.kind(d.kind)}</Table.Td>
+          <Table.Td>
+            {labels.openMode(d.openMode)}
             {d.officePeriodId ? (
-              <span className="cell-hint">during {nameOf(choices?.periods, d.officePeriodId)}</span>
+              <Text span className="entity-cell-hint">
+                {t('doors.during', { period: nameOf(choices?.periods, d.officePeriodId) })}
+              </Text>
             ) : null}
-          </td>
-          <td>{labelOf(doorAuthModes, d.auth.mode)}</td>
-          <td>{d.zoneIds.map((z) => nameOf(choices?.zones, z)).join(', ') || 'None'}</td>
+          </Table.Td>
+          <Table.Td>{labels.auth(d.auth.mode)}</Table.Td>
+          <Table.Td>
+            {d.zoneIds.map((z) => nameOf(choices?.zones, z)).join(', ') || t('doors.noZones')}
+          </Table.Td>
         </>
+      )}
+      changed={(d) => formatTime(d.updatedAt)}
+      form={({ item, onSaved, onClose }) => (
+        <WithChoices choices={choices} error={error}>
+          {(c) => (
+            <DoorForm
+              key={item?.id ?? 'new'}
+              door={item}
+              choices={c}
+              failure={failure}
+              onSaved={onSaved}
+              onClose={onClose}
+            />
+          )}
+        </WithChoices>
       )}
     />
   );

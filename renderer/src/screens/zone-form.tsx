@@ -1,16 +1,19 @@
-import type { FormEvent } from 'react';
+import { zodResolver } from '@hookform/resolvers/zod';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Controller, useForm } from 'react-hook-form';
 import type { Zone } from '../../../app/contract/methods/doors.js';
-import { FormPanel } from '../components/form-panel.js';
-import { NameFields } from '../components/name-fields.js';
+import { DescriptionField, FormFrame, NameField, useSaveFailure } from '../forms/form-frame.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { explainConflict } from '../save-conflict.js';
 import type { SectionProps } from '../section.js';
-import { useDraft } from '../use-draft.js';
-import { useFormSend } from '../use-form-send.js';
+import { ZoneForm as ZoneSchema, type ZoneFormInput, type ZoneFormOutput } from './access/form-schemas.js';
 
-const fieldNames = ['name', 'description'] as const;
+const FIELDS = ['name', 'description'];
 
-/** Creates or edits a zone: its name and description (doors join it from their own form). */
+/**
+ * Creates or edits a zone: its name and description (doors join it from their own form). Saving over
+ * someone else's change is refused (the version it was opened with goes with the update).
+ */
 export function ZoneForm({
   zone,
   failure,
@@ -22,38 +25,47 @@ export function ZoneForm({
   onSaved: (zone: Zone, created: boolean) => void;
   onClose: () => void;
 }) {
-  const [draft, , set] = useDraft(() => ({ name: zone?.name ?? '', description: zone?.description ?? '' }));
-  const { errors, setErrors, formError, setFormError, busy, send } =
-    useFormSend<(typeof fieldNames)[number]>(failure);
+  const { t } = useT('access');
+  const queryClient = useQueryClient();
+  const { control, setError, handleSubmit, formState } = useForm<ZoneFormInput, unknown, ZoneFormOutput>({
+    resolver: zodResolver(ZoneSchema),
+    defaultValues: { name: zone?.name ?? '', description: zone?.description ?? '' },
+  });
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
+  const save = useMutation({
+    mutationFn: (values: ZoneFormOutput) =>
+      zone
+        ? call('zones.update', { id: zone.id, version: zone.version, ...values })
+        : call('zones.create', values),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['zones.list'] }),
+  });
+  const { formError, setFormError, fail } = useSaveFailure(
+    (field, message) => setError(field as 'name', { type: 'server', message }),
+    { ns: 'access', noun: 'zones' },
+    () => FIELDS,
+    failure,
+  );
+
+  const submit = handleSubmit(async (values) => {
     setFormError(undefined);
-    setErrors({});
-    await send(
-      async () => {
-        const saved = zone
-          ? await call('zones.update', { id: zone.id, version: zone.version, ...draft })
-          : await call('zones.create', draft);
-        onSaved(saved, !zone);
-      },
-      {
-        fields: fieldNames,
-        explain: (err) => explainConflict(err, 'zone', setFormError, (name) => setErrors({ name })),
-      },
-    );
-  }
+    try {
+      onSaved(await save.mutateAsync(values), !zone);
+    } catch (err) {
+      fail(err);
+    }
+  });
 
   return (
-    <FormPanel
-      noun="zone"
-      name={zone?.name}
-      busy={busy}
+    <FormFrame
+      title={zone ? t('zones.editTitle', { name: zone.name }) : t('zones.newTitle')}
+      submitLabel={zone ? t('zones.save') : t('zones.create')}
+      busy={formState.isSubmitting}
       error={formError}
-      onSubmit={submit}
+      onSubmit={(e) => void submit(e)}
       onClose={onClose}
     >
-      <NameFields draft={draft} set={set} errors={errors} />
-    </FormPanel>
+      <Controller control={control} name="name" render={NameField} />
+      <Controller control={control} name="description" render={DescriptionField} />
+    </FormFrame>
   );
 }

@@ -1,49 +1,37 @@
-import { EntityListFrame } from '../components/entity-list-frame.js';
+import { Table } from '@mantine/core';
+import type { Zone } from '../../../app/contract/methods/doors.js';
+import { EntityList, type PageQuery } from '../components/entity-list.js';
+import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
-import { useEntityList } from '../use-entity-list.js';
-import type { PageQuery } from '../use-paged-list.js';
+import { useFormatTime } from '../site-time.js';
 import { ZoneForm } from './zone-form.js';
 
 const fetchZones = (q: PageQuery) => call('zones.list', q);
+// The service refuses to delete a zone an access level grants (CONFLICT "in use"); the list says why.
+const deleteZone = (z: Zone) => call('zones.delete', { id: z.id, version: z.version });
 
 /** Zones: named groups of doors that access levels grant at once; edited with doors:write. */
 export function ZonesScreen({ can, failure }: SectionProps) {
-  const write = can('doors:write');
-  const state = useEntityList(fetchZones, failure);
-  const { panel, editing } = state;
+  const { t } = useT('access');
+  const formatTime = useFormatTime();
   return (
-    <EntityListFrame
-      state={state}
-      noun="zone"
-      canWrite={write}
-      hint="A door joins zones in its own form. An access level can grant a whole zone during a time period."
-      columns={['Description', 'Doors']}
-      form={
-        panel.creating || editing ? (
-          <ZoneForm
-            key={editing?.id ?? 'new'}
-            zone={editing}
-            failure={failure}
-            onSaved={(z, created) => panel.done(`Zone “${z.name}” ${created ? 'created' : 'saved'}.`)}
-            onClose={panel.close}
-          />
-        ) : null
-      }
-      deletion={{
-        message: (
-          <p>
-            This cannot be undone. Its doors leave it; a zone that an access level grants cannot be deleted:
-            take it out of those levels first.
-          </p>
-        ),
-        del: (x) => call('zones.delete', { id: x.id, version: x.version }),
-      }}
-      row={(z) => (
+    <EntityList<Zone>
+      kind={{ ns: 'access', noun: 'zones', method: 'zones.list' }}
+      fetchPage={fetchZones}
+      del={deleteZone}
+      canWrite={can('doors:write')}
+      failure={failure}
+      columns={[t('zones.description'), t('zones.doors')]}
+      cells={(z) => (
         <>
-          <td>{z.description}</td>
-          <td className="num">{z.doorCount}</td>
+          <Table.Td>{z.description}</Table.Td>
+          <Table.Td className="num">{z.doorCount}</Table.Td>
         </>
+      )}
+      changed={(z) => formatTime(z.updatedAt)}
+      form={({ item, onSaved, onClose }) => (
+        <ZoneForm key={item?.id ?? 'new'} zone={item} failure={failure} onSaved={onSaved} onClose={onClose} />
       )}
     />
   );
