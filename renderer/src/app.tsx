@@ -1,3 +1,4 @@
+import { Button, Text } from '@mantine/core';
 import { Suspense, lazy, useCallback, useEffect, useState } from 'react';
 import { ErrorAlert } from './components/alert.js';
 import { Screen } from './components/screen.js';
@@ -117,16 +118,14 @@ export function App() {
     case 'loading':
       return (
         <Screen title={t('common:brand')}>
-          <p role="status">{t('common:connecting')}</p>
+          <Text role="status">{t('common:connecting')}</Text>
         </Screen>
       );
     case 'failed':
       return (
         <Screen title={t('common:brand')}>
           <ErrorAlert>{view.message}</ErrorAlert>
-          <button type="button" onClick={retry}>
-            {t('common:tryAgain')}
-          </button>
+          <Button onClick={retry}>{t('common:tryAgain')}</Button>
         </Screen>
       );
     case 'setup':

@@ -1,61 +1,58 @@
 import type { ParamIssue } from '../../app/contract/errors.js';
-import { formatWait, sentence } from './format.js';
+import { sentence } from './format.js';
+import { issueList } from './forms/form-words.js';
+import { i18n } from './i18n/i18n.js';
 import { RpcCallError } from './rpc/rpc-call-error.js';
 
-/** The directory stages in the words an administrator would use. */
-export const directoryStageWords: Record<string, string> = {
-  config: 'reading the settings',
-  dns: 'looking up the server name',
-  tcp: 'connecting',
-  tls: 'the TLS handshake',
-  bind: 'logging in to the directory',
-  search: 'searching for the account',
-  user: 'reading the account',
-};
+/** A wait as people say it ("40 seconds", "3 minutes", "a moment" when unknown), in the console's language. */
+function waitText(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds <= 0) return i18n.t('failures.aMoment');
+  if (seconds < 90) return i18n.t('failures.seconds', { count: Math.max(1, Math.ceil(seconds)) });
+  return i18n.t('failures.minutes', { count: Math.ceil(seconds / 60) });
+}
 
-/** What to tell a person about a failed call, in words rather than codes. */
+/**
+ * What to tell a person about a failed call, in words rather than codes and in the console's language.
+ * Where the Service explains a refusal itself (a name taken, a partition exceeded), its words are kept,
+ * in English.
+ */
 export function errorText(err: unknown): string {
-  if (!(err instanceof RpcCallError))
-    return 'Something went wrong in the console. Reload the page and try again.';
+  const t = i18n.t;
+  if (!(err instanceof RpcCallError)) return t('failures.console');
   switch (err.name) {
     case 'INVALID_CREDENTIALS':
-      return 'Unknown username or wrong password.';
+      return t('failures.credentials');
     case 'RATE_LIMITED':
-      return `Too many failed attempts. Try again in ${formatWait(Number(err.data.retryAfterSeconds))}.`;
+      return t('failures.rateLimited', { wait: waitText(Number(err.data.retryAfterSeconds)) });
     case 'UNAUTHENTICATED':
-      return 'Your session has ended. Log in again.';
+      return t('sessionEnded');
     case 'FORBIDDEN':
-      if (err.data.reason === 'csrf' || err.data.reason === 'cross-site')
-        return 'The service refused the request from this page. Reload the page and log in again.';
+      if (err.data.reason === 'csrf' || err.data.reason === 'cross-site') return t('failures.crossSite');
       // Otherwise the service explains the refusal itself (granting more than the caller holds, …).
       return typeof err.data.permission === 'string'
-        ? `Your roles do not allow this (it needs ${err.data.permission}).`
+        ? t('failures.permission', { permission: err.data.permission })
         : sentence(err.message);
     case 'CONFLICT':
-      return typeof err.data.currentVersion === 'number'
-        ? 'Someone else changed this while you were editing. Reload it, then make your change again.'
-        : sentence(err.message);
+      return typeof err.data.currentVersion === 'number' ? t('failures.stale') : sentence(err.message);
     case 'NOT_FOUND':
-      return `${sentence(err.message)} Someone may have deleted it; reload the list.`;
+      return t('failures.notFound', { message: sentence(err.message) });
     case 'DIRECTORY_UNAVAILABLE':
       // The service's message already names the stage and what to do, and that local login still works.
       return sentence(err.message);
     case 'PASSWORD_CHANGE_REQUIRED':
-      return 'Change your temporary password before doing anything else.';
+      return t('failures.passwordChange');
     case 'UNAVAILABLE':
       return err.message === 'Cannot reach the Lintel service'
-        ? 'Cannot reach the Lintel service. Check that it is running, then try again.'
+        ? t('failures.unreachable')
         : sentence(err.message);
     case 'INVALID_PARAMS': {
       const issues = (err.data.issues ?? []) as ParamIssue[];
-      return issues.length
-        ? `Check these: ${issues.map((i) => `${i.path || 'the form'} ${i.message}`).join('; ')}.`
-        : sentence(err.message);
+      return issues.length ? t('form.checkThese', { list: issueList(issues) }) : sentence(err.message);
     }
     case 'INTERNAL_ERROR':
       return typeof err.data.ref === 'string'
-        ? `The service failed (reference ${err.data.ref}). Its log has the details.`
-        : 'The service failed. Its log has the details.';
+        ? t('failures.internalRef', { ref: err.data.ref })
+        : t('failures.internal');
     default:
       return err.message;
   }

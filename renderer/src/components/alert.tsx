@@ -1,19 +1,20 @@
+import { Alert } from '@mantine/core';
 import type { ReactNode } from 'react';
 
 /** An error announced to screen readers as soon as it appears. */
 export function ErrorAlert({ children, id }: { children: ReactNode; id?: string }) {
   return (
-    <p className="alert" role="alert" id={id}>
+    <Alert color="red" role="alert" id={id} mb="sm">
       {children}
-    </p>
+    </Alert>
   );
 }
 
 /** A polite status message (saved, created, logged out). */
 export function Notice({ children }: { children: ReactNode }) {
   return (
-    <p className="notice" role="status">
+    <Alert color="green" role="status" mb="sm">
       {children}
-    </p>
+    </Alert>
   );
 }

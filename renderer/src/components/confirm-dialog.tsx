@@ -1,3 +1,4 @@
+import { Button, Group, Title } from '@mantine/core';
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useT } from '../i18n/i18n.js';
 
@@ -54,16 +55,18 @@ function ConfirmDialog({
         answer(false);
       }}
     >
-      <h2 id={`${id}-title`}>{title}</h2>
+      <Title order={2} size="h3" id={`${id}-title`} mb="sm">
+        {title}
+      </Title>
       <div id={`${id}-message`}>{message}</div>
-      <div className="buttons">
-        <button type="button" className="secondary" ref={cancel} onClick={() => answer(false)}>
+      <Group justify="flex-end" mt="md">
+        <Button variant="default" ref={cancel} onClick={() => answer(false)}>
           {t('cancel')}
-        </button>
-        <button type="button" className={danger ? 'danger' : undefined} onClick={() => answer(true)}>
+        </Button>
+        <Button color={danger ? 'red' : undefined} onClick={() => answer(true)}>
           {confirmLabel}
-        </button>
-      </div>
+        </Button>
+      </Group>
     </dialog>
   );
 }

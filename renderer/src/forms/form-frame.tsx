@@ -12,7 +12,7 @@ import {
 import { isRpcError } from '../error-text.js';
 import { useT, useWords, type Thing } from '../i18n/i18n.js';
 import type { Namespace } from '../i18n/resources.js';
-import { asSentence, heard, placeIssues } from './form-words.js';
+import { asSentence, heard, issueList, placeIssues } from './form-words.js';
 
 /**
  * A form in a panel above its list, for a new object or one being edited: its title names the form
@@ -161,9 +161,7 @@ export function useSaveFailure(
       if (placed) {
         for (const [field, message] of placed.fields) setError(field, asSentence(message));
         setFormError(
-          placed.rest.length
-            ? say('form.checkThese', { list: placed.rest.map((i) => `${i.path}: ${i.message}`).join('; ') })
-            : undefined,
+          placed.rest.length ? say('form.checkThese', { list: issueList(placed.rest) }) : undefined,
         );
       } else if (isRpcError(err, 'CONFLICT')) {
         if (typeof err.data.currentVersion === 'number') setFormError(say(`${noun}.stale`));

@@ -91,3 +91,8 @@ export function asSentence(message: string): string {
   const text = message.trim();
   return sentence(text.charAt(0).toUpperCase() + text.slice(1));
 }
+
+/** Refusals no field claims, listed for the line above a form: "name: must not be empty; …". */
+export function issueList(issues: readonly ParamIssue[]): string {
+  return issues.map((i) => `${i.path || '—'}: ${i.message}`).join('; ');
+}

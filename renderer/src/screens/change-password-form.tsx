@@ -8,7 +8,7 @@ import { isRpcError } from '../error-text.js';
 import { sentence } from '../format.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { placeServerIssues, required, useFieldError } from './auth/field-error.js';
+import { required, useFieldError, usePlaceServerIssues } from './auth/field-error.js';
 import { changePasswordForm, limits, type ChangePasswordFormValues } from './auth/schemas.js';
 import type { Session } from './login-screen.js';
 import './auth/auth.css';
@@ -35,6 +35,7 @@ export function ChangePasswordForm({
 }) {
   const { t } = useT('auth');
   const fieldError = useFieldError();
+  const placeServerIssues = usePlaceServerIssues();
   const [formError, setFormError] = useState<string>();
   const {
     register,

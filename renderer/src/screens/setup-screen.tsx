@@ -9,7 +9,7 @@ import { Screen } from '../components/screen.js';
 import { errorText, isRpcError } from '../error-text.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { placeServerIssues, required, useFieldError } from './auth/field-error.js';
+import { required, useFieldError, usePlaceServerIssues } from './auth/field-error.js';
 import { limits, setupForm, type SetupFormValues } from './auth/schemas.js';
 import './auth/auth.css';
 
@@ -28,6 +28,7 @@ export function SetupScreen({
 }) {
   const { t } = useT('auth');
   const fieldError = useFieldError();
+  const placeServerIssues = usePlaceServerIssues();
   const [formError, setFormError] = useState<string>();
   const {
     register,

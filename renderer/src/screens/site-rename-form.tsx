@@ -7,7 +7,7 @@ import type { ResultOf } from '../../../app/contract/index.js';
 import { isRpcError } from '../error-text.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
-import { placeServerIssues, required, useFieldError } from './auth/field-error.js';
+import { required, useFieldError, usePlaceServerIssues } from './auth/field-error.js';
 import { limits, siteRenameForm } from './auth/schemas.js';
 import './auth/auth.css';
 
@@ -34,6 +34,7 @@ export function SiteRenameForm({
 }) {
   const { t } = useT('auth');
   const fieldError = useFieldError();
+  const placeServerIssues = usePlaceServerIssues();
   const headingId = useId();
   const [base, setBase] = useState(site);
   const [outcome, setOutcome] = useState<Outcome>();

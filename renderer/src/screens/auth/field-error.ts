@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import type { FieldError } from 'react-hook-form';
 import { useT } from '../../i18n/i18n.js';
-import { placeIssues } from '../../param-issues.js';
+import { asSentence, issueList, placeIssues } from '../../forms/form-words.js';
 
 /** The errors the auth forms name by a key of the `auth` strings' `errors` rather than in words. */
 const KEYED = ['mismatch', 'newMismatch', 'sameAsCurrent', 'wrongCurrent'] as const;
@@ -56,16 +56,25 @@ export function useFieldError() {
 
 /**
  * Puts the issues of an INVALID_PARAMS answer beside the form's fields (through `setError`); returns
- * what concerns none of them, or undefined when the answer was some other error.
+ * what concerns none of them, in the operator's language, or undefined when the answer was some other
+ * error.
  */
-export function placeServerIssues<K extends string>(
-  err: unknown,
-  fields: readonly K[],
-  setError: (name: K, error: { type: string; message: string }) => void,
-): { rest: string | undefined } | undefined {
-  const placed = placeIssues(err, fields);
-  if (!placed) return undefined;
-  for (const [name, message] of Object.entries(placed.fields) as [K, string][])
-    setError(name, { type: 'server', message });
-  return { rest: placed.rest };
+export function usePlaceServerIssues() {
+  const { t } = useT();
+  return useCallback(
+    <K extends string>(
+      err: unknown,
+      fields: readonly K[],
+      setError: (name: K, error: { type: string; message: string }) => void,
+    ): { rest: string | undefined } | undefined => {
+      const placed = placeIssues(err, fields);
+      if (!placed) return undefined;
+      for (const [name, message] of placed.fields)
+        setError(name as K, { type: 'server', message: asSentence(message) });
+      return {
+        rest: placed.rest.length ? t('form.checkThese', { list: issueList(placed.rest) }) : undefined,
+      };
+    },
+    [t],
+  );
 }

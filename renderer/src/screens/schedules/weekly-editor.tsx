@@ -452,7 +452,7 @@ function CopyDay({ day, onCopy }: { day: DayType; onCopy: (targets: DayType[]) =
           {t('editor.copy')}
         </Button>
       </Popover.Target>
-      <Popover.Dropdown className="sched-screen">
+      <Popover.Dropdown className="entity-screen">
         <Stack gap="xs">
           <Checkbox.Group
             label={t('editor.copyTitle', { day: inText })}
