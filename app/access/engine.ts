@@ -1,3 +1,4 @@
+import type { DenialReason } from '../contract/deny-reasons.js';
 import type { Blacklist } from './blacklist.js';
 import { toLocal, type LocalTime, type ZoneTable } from './local-time.js';
 import { periodAllows, type Calendar, type TimePeriodRules } from './schedule.js';
@@ -79,25 +80,10 @@ export interface DoorTables {
   blacklist: Blacklist;
 }
 
-/** Why a credential was refused, most fundamental first. */
-export const DENY_REASONS = [
-  'blacklisted',
-  'not-yet-valid',
-  'expired',
-  'revalidation-lapsed',
-  'door-locked-down',
-  'no-access-to-door',
-  'unknown-time-period',
-  'outside-time-period',
-  'door-in-privacy',
-  'card-required',
-  'pin-required',
-  'wrong-pin',
-  'biometric-required',
-  'biometric-mismatch',
-] as const;
+/** Why a credential was refused, most fundamental first (the contract's list: events name them). */
+export { DENIAL_REASONS as DENY_REASONS } from '../contract/deny-reasons.js';
 /** Why a credential was refused. */
-export type DenyReason = (typeof DENY_REASONS)[number];
+export type DenyReason = DenialReason;
 
 /** What the door does. */
 export type Decision =

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failure, ok, serviceFixture, type ServiceFixture } from '../../test/helpers/service-fixture.js';
-import { DENY_REASONS } from '../access/engine.js';
 import { ErrorCode } from '../contract/errors.js';
-import { DENIAL_REASONS } from '../contract/methods/events.js';
 import type { OperationProgress } from '../contract/methods/operations.js';
 import { AuditRepo } from '../store/audit-repo.js';
 import { EventRepo, type NewAccessEvent } from '../store/event-repo.js';
@@ -124,11 +122,5 @@ describe('events.exportCsv progress', () => {
     // Once over, cancelling does nothing and the id can be used again.
     expect(ok(await call('operations.cancel', { operationId }))).toEqual({ cancelled: false });
     expect(ok<Exported>(await call('events.exportCsv', { maxRows: 10, operationId })).rows).toBe(10);
-  });
-});
-
-describe('the denial reasons of the contract', () => {
-  it('are the access engine’s, in its order', () => {
-    expect(DENIAL_REASONS).toEqual(DENY_REASONS);
   });
 });

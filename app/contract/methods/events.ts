@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DENIAL_REASONS } from '../deny-reasons.js';
 import { method, needs } from '../method.js';
 import { Timestamp } from '../schemas.js';
 import { OperationId } from './operations.js';
@@ -17,30 +18,6 @@ export const EVENT_KINDS = [
 export const EventKind = z.enum(EVENT_KINDS);
 /** The kind of an access or device event. */
 export type EventKind = z.infer<typeof EventKind>;
-
-/**
- * Why the access engine refuses a card, most fundamental first: the `reason` of an `access-denied`
- * event. The engine keeps its own list (app/access/engine.ts); a test holds the two equal, so the
- * console can offer them as a filter without reaching outside the contract.
- */
-export const DENIAL_REASONS = [
-  'blacklisted',
-  'not-yet-valid',
-  'expired',
-  'revalidation-lapsed',
-  'door-locked-down',
-  'no-access-to-door',
-  'unknown-time-period',
-  'outside-time-period',
-  'door-in-privacy',
-  'card-required',
-  'pin-required',
-  'wrong-pin',
-  'biometric-required',
-  'biometric-mismatch',
-] as const;
-/** Why the access engine refused a card. */
-export type DenialReason = (typeof DENIAL_REASONS)[number];
 
 /** The `reason` of a `configuration` event the console stores when an operator changes a key. */
 export const KEY_CHANGE_REASONS = ['key-cancelled', 'key-revalidated'] as const;
@@ -161,3 +138,5 @@ export const eventMethods = {
     },
   }),
 };
+
+export { DENIAL_REASONS, type DenialReason } from '../deny-reasons.js';

@@ -14,7 +14,11 @@ export const OperationProgress = z.object({
   stage: z
     .enum(['reading', 'writing', 'done'])
     .describe('reading: checking the input, still cancellable; writing: storing, too late to cancel'),
-  done: z.number().int().nonnegative().describe('units of work done: characters of a file read (import), rows written (export)'),
+  done: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('units of work done: characters of a file read (import), rows written (export)'),
   total: z.number().int().nonnegative().describe('units of work in all'),
   rows: z.number().int().nonnegative().optional().describe('records read so far, when the input has rows'),
 });

@@ -1,10 +1,11 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Checkbox, Group, NativeSelect, TextInput } from '@mantine/core';
+import { Checkbox, Group, NativeSelect } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import type { Door } from '../../../app/contract/methods/doors.js';
 import { useAccessLabels } from '../access-labels.js';
 import { FormFrame, NameField, useErrorText, useSaveFailure } from '../forms/form-frame.js';
+import { TextField } from '../forms/text-field.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
@@ -122,24 +123,17 @@ export function DoorForm({
     />
   );
   const seconds = (name: 'openSeconds' | 'extendedOpenSeconds', label: string, description?: string) => (
-    <Controller
+    <TextField
       control={control}
       name={name}
-      render={({ field, fieldState }) => (
-        <TextInput
-          {...field}
-          label={label}
-          description={description}
-          inputWrapperOrder={['label', 'input', 'description', 'error']}
-          required
-          withAsterisk={false}
-          inputMode="numeric"
-          autoComplete="off"
-          error={errorText(fieldState.error?.message)}
-          errorProps={{ role: 'alert' }}
-          w="14rem"
-        />
-      )}
+      ns="access"
+      label={label}
+      description={description}
+      inputWrapperOrder={['label', 'input', 'description', 'error']}
+      required
+      inputMode="numeric"
+      autoComplete="off"
+      w="14rem"
     />
   );
 

@@ -7,6 +7,7 @@ import { RolePicker } from '../components/role-picker.js';
 import { isRpcError } from '../error-text.js';
 import { FormFrame, useErrorText, useSaveFailure } from '../forms/form-frame.js';
 import { asSentence } from '../forms/form-words.js';
+import { TextField } from '../forms/text-field.js';
 import { useT } from '../i18n/i18n.js';
 import { generatePassword } from '../password-generator.js';
 import { call } from '../rpc/client.js';
@@ -92,38 +93,23 @@ export function OperatorCreateForm({
       onSubmit={(e) => void submit(e)}
       onClose={onClose}
     >
-      <Controller
+      <TextField
         control={control}
         name="username"
-        render={({ field, fieldState }) => (
-          <TextInput
-            {...field}
-            label={t('create.username')}
-            description={t('create.usernameHint')}
-            required
-            withAsterisk={false}
-            autoComplete="off"
-            spellCheck={false}
-            error={errorText(fieldState.error?.message)}
-            errorProps={{ role: 'alert' }}
-            maw="32rem"
-          />
-        )}
+        ns="operators"
+        label={t('create.username')}
+        description={t('create.usernameHint')}
+        required
+        autoComplete="off"
+        spellCheck={false}
       />
-      <Controller
+      <TextField
         control={control}
         name="displayName"
-        render={({ field, fieldState }) => (
-          <TextInput
-            {...field}
-            label={t('create.displayName')}
-            description={t('create.displayNameHint')}
-            autoComplete="off"
-            error={errorText(fieldState.error?.message)}
-            errorProps={{ role: 'alert' }}
-            maw="32rem"
-          />
-        )}
+        ns="operators"
+        label={t('create.displayName')}
+        description={t('create.displayNameHint')}
+        autoComplete="off"
       />
       <Controller
         control={control}

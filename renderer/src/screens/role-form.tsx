@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Checkbox, Code, Radio, Stack, TextInput } from '@mantine/core';
+import { Checkbox, Code, Radio, Stack } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Controller, useForm, useWatch } from 'react-hook-form';
@@ -7,6 +7,7 @@ import type { Role } from '../../../app/contract/methods/operators.js';
 import type { Permission } from '../../../app/contract/permissions.js';
 import { isRpcError } from '../error-text.js';
 import { DescriptionField, FormFrame, NameField, useErrorText, useSaveFailure } from '../forms/form-frame.js';
+import { TextField } from '../forms/text-field.js';
 import { useT } from '../i18n/i18n.js';
 import { permissionList, usePermissionLabel } from '../permission-labels.js';
 import { call } from '../rpc/client.js';
@@ -157,35 +158,23 @@ export function RoleForm({
       />
       {scope === 'some' ? (
         <Stack gap="sm" pl="xl">
-          <Controller
+          <TextField
             control={control}
             name="partition.zoneIds"
-            render={({ field, fieldState }) => (
-              <TextInput
-                {...field}
-                label={t('roleForm.zoneIds')}
-                description={t('roleForm.zoneIdsHint')}
-                autoComplete="off"
-                error={errorText(fieldState.error?.message)}
-                errorProps={{ role: 'alert' }}
-                maw="24rem"
-              />
-            )}
+            ns="operators"
+            label={t('roleForm.zoneIds')}
+            description={t('roleForm.zoneIdsHint')}
+            autoComplete="off"
+            maw="24rem"
           />
-          <Controller
+          <TextField
             control={control}
             name="partition.doorIds"
-            render={({ field, fieldState }) => (
-              <TextInput
-                {...field}
-                label={t('roleForm.doorIds')}
-                description={t('roleForm.doorIdsHint')}
-                autoComplete="off"
-                error={errorText(fieldState.error?.message)}
-                errorProps={{ role: 'alert' }}
-                maw="24rem"
-              />
-            )}
+            ns="operators"
+            label={t('roleForm.doorIds')}
+            description={t('roleForm.doorIdsHint')}
+            autoComplete="off"
+            maw="24rem"
           />
         </Stack>
       ) : null}

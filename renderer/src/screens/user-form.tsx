@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Checkbox, Fieldset, Group, PasswordInput, TextInput, Textarea } from '@mantine/core';
+import { Checkbox, Fieldset, Group, PasswordInput, Textarea } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import type { ParamsOf } from '../../../app/contract/index.js';
@@ -7,6 +7,7 @@ import type { User, UserDetail } from '../../../app/contract/methods/users.js';
 import { isRpcError } from '../error-text.js';
 import { FormFrame, useErrorText, useSaveFailure } from '../forms/form-frame.js';
 import { asSentence } from '../forms/form-words.js';
+import { TextField } from '../forms/text-field.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
@@ -152,40 +153,26 @@ export function UserForm({
   });
 
   const text = (name: 'firstName' | 'lastName' | 'identifier' | 'department', hint?: string) => (
-    <Controller
+    <TextField
       control={control}
       name={name}
-      render={({ field, fieldState }) => (
-        <TextInput
-          {...field}
-          label={t(`fields.${name}`)}
-          description={hint}
-          required={name === 'lastName'}
-          withAsterisk={false}
-          autoComplete="off"
-          spellCheck={false}
-          error={errorText(fieldState.error?.message)}
-          errorProps={{ role: 'alert' }}
-          maw="32rem"
-        />
-      )}
+      ns="users"
+      label={t(`fields.${name}`)}
+      description={hint}
+      required={name === 'lastName'}
+      autoComplete="off"
+      spellCheck={false}
     />
   );
   const day = (name: 'validFrom' | 'validUntil') => (
-    <Controller
+    <TextField
       control={control}
       name={name}
-      render={({ field, fieldState }) => (
-        <TextInput
-          {...field}
-          type="date"
-          label={t(`fields.${name}`)}
-          description={t(`fields.${name}Hint`)}
-          error={errorText(fieldState.error?.message)}
-          errorProps={{ role: 'alert' }}
-          w="16rem"
-        />
-      )}
+      ns="users"
+      type="date"
+      label={t(`fields.${name}`)}
+      description={t(`fields.${name}Hint`)}
+      w="16rem"
     />
   );
 

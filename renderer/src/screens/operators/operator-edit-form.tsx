@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Alert, Button, Checkbox, Group, Stack, TextInput } from '@mantine/core';
+import { Alert, Button, Checkbox, Group, Stack } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Controller, useForm, useWatch } from 'react-hook-form';
@@ -7,6 +7,7 @@ import type { Operator, Role } from '../../../../app/contract/methods/operators.
 import { RolePicker } from '../../components/role-picker.js';
 import { isRpcError } from '../../error-text.js';
 import { useErrorText, useSaveFailure } from '../../forms/form-frame.js';
+import { TextField } from '../../forms/text-field.js';
 import { useT } from '../../i18n/i18n.js';
 import { call } from '../../rpc/client.js';
 import type { SectionProps } from '../../section.js';
@@ -136,21 +137,13 @@ export function OperatorEditForm({
             {formError}
           </Alert>
         ) : null}
-        <Controller
+        <TextField
           control={control}
           name="displayName"
-          render={({ field, fieldState }) => (
-            <TextInput
-              {...field}
-              label={t('panel.displayName')}
-              required
-              withAsterisk={false}
-              autoComplete="off"
-              error={errorText(fieldState.error?.message)}
-              errorProps={{ role: 'alert' }}
-              maw="32rem"
-            />
-          )}
+          ns="operators"
+          label={t('panel.displayName')}
+          required
+          autoComplete="off"
         />
         <Controller
           control={control}

@@ -1,14 +1,14 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Alert, Button, Group, Stack, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Stack } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Controller, useForm } from 'react-hook-form';
+import { useForm } from 'react-hook-form';
 import '../../zod-config.js';
 import { z } from 'zod';
 import type { Key } from '../../../../app/contract/methods/users.js';
 import { isRpcError } from '../../error-text.js';
-import { useErrorText } from '../../forms/form-frame.js';
 import { asSentence, placeIssues, said } from '../../forms/form-words.js';
+import { TextField } from '../../forms/text-field.js';
 import { useT } from '../../i18n/i18n.js';
 import { call } from '../../rpc/client.js';
 
@@ -44,7 +44,6 @@ export function IssueKeyForm({
   onIssued: (key: Key) => void;
 }) {
   const { t } = useT('users');
-  const errorText = useErrorText('users');
   const queryClient = useQueryClient();
   const [formError, setFormError] = useState<string>();
   const form = useForm<IssueFormInput, unknown, IssueFormOutput>({
@@ -92,39 +91,26 @@ export function IssueKeyForm({
           </Alert>
         ) : null}
         <Group align="flex-start" gap="md">
-          <Controller
+          <TextField
             control={control}
             name="uid"
-            render={({ field, fieldState }) => (
-              <TextInput
-                {...field}
-                label={t('keys.uidLabel')}
-                description={t('keys.uidHint')}
-                required
-                withAsterisk={false}
-                autoComplete="off"
-                spellCheck={false}
-                error={errorText(fieldState.error?.message)}
-                errorProps={{ role: 'alert' }}
-                w="20rem"
-              />
-            )}
+            ns="users"
+            label={t('keys.uidLabel')}
+            description={t('keys.uidHint')}
+            required
+            autoComplete="off"
+            spellCheck={false}
+            w="20rem"
           />
-          <Controller
+          <TextField
             control={control}
             name="revalidationHours"
-            render={({ field, fieldState }) => (
-              <TextInput
-                {...field}
-                label={t('keys.hours')}
-                description={t('keys.hoursHint')}
-                inputMode="numeric"
-                autoComplete="off"
-                error={errorText(fieldState.error?.message)}
-                errorProps={{ role: 'alert' }}
-                w="20rem"
-              />
-            )}
+            ns="users"
+            label={t('keys.hours')}
+            description={t('keys.hoursHint')}
+            inputMode="numeric"
+            autoComplete="off"
+            w="20rem"
           />
         </Group>
         <Group>
