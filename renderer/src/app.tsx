@@ -124,7 +124,7 @@ export function App() {
     case 'failed':
       return (
         <Screen title={t('common:brand')}>
-          <ErrorAlert>{view.message}</ErrorAlert>
+          <ErrorAlert mb="sm">{view.message}</ErrorAlert>
           <Button onClick={retry}>{t('common:tryAgain')}</Button>
         </Screen>
       );

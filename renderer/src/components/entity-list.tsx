@@ -1,6 +1,7 @@
 import { Alert, Button, Group, Table, Text, TextInput, VisuallyHidden } from '@mantine/core';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
+import { Notice } from './alert.js';
 import { useT, useWords, type Thing } from '../i18n/i18n.js';
 import { useConfirm } from './confirm-dialog.js';
 import './entity-list.css';
@@ -175,11 +176,7 @@ export function EntityList<T extends Listed>({
           {error ?? readError}
         </Alert>
       ) : null}
-      {notice ? (
-        <Alert color="green" role="status" mb="sm">
-          {notice}
-        </Alert>
-      ) : null}
+      <Notice mb="sm">{notice}</Notice>
       {opened
         ? form({
             item: opened.item,

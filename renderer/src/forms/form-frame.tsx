@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Paper, Stack, TextInput, Textarea, Title } from '@mantine/core';
+import { Button, Group, Paper, Stack, TextInput, Textarea, Title } from '@mantine/core';
 import type { ControllerFieldState, ControllerRenderProps, FieldValues, Path } from 'react-hook-form';
 import {
   useCallback,
@@ -9,6 +9,7 @@ import {
   type FormEventHandler,
   type ReactNode,
 } from 'react';
+import { ErrorAlert } from '../components/alert.js';
 import { isRpcError } from '../error-text.js';
 import { useT, useWords, type Thing } from '../i18n/i18n.js';
 import type { Namespace } from '../i18n/resources.js';
@@ -54,11 +55,7 @@ export function FormFrame({
       </Group>
       <form onSubmit={onSubmit} noValidate aria-label={title} aria-busy={busy}>
         <Stack gap="md">
-          {error ? (
-            <Alert color="red" role="alert">
-              {error}
-            </Alert>
-          ) : null}
+          <ErrorAlert>{error}</ErrorAlert>
           {children}
           <Group>
             <Button type="submit" disabled={busy}>

@@ -54,7 +54,7 @@ function Verification({ result }: { result: AuditVerification }) {
   const { t } = useT('events');
   if (result.ok)
     return (
-      <Notice>
+      <Notice mb="sm">
         <Trans
           t={t}
           i18nKey="audit.intact"
@@ -68,7 +68,7 @@ function Verification({ result }: { result: AuditVerification }) {
       </Notice>
     );
   return (
-    <ErrorAlert>
+    <ErrorAlert mb="sm">
       {result.firstBreak
         ? t('audit.broken', { seq: result.firstBreak.seq, reason: result.firstBreak.reason })
         : t('audit.brokenSomewhere')}
@@ -182,7 +182,7 @@ export function AuditScreen({ site, failure }: SectionProps) {
         </Button>
       </Group>
       <div aria-live="polite">{verify.data ? <Verification result={verify.data} /> : null}</div>
-      {error || readError ? <ErrorAlert>{error ?? readError}</ErrorAlert> : null}
+      <ErrorAlert mb="sm">{error ?? readError}</ErrorAlert>
 
       {entries ? (
         <Table.ScrollContainer minWidth={720}>

@@ -104,7 +104,7 @@ export function ConsoleShell({
       // A new section is a new screen: its heading takes focus, its state starts fresh.
       <Stack key={s.id} gap={0}>
         <SectionTitle>{titleOf(s)}</SectionTitle>
-        {error ? <ErrorAlert>{error}</ErrorAlert> : null}
+        <ErrorAlert mb="sm">{error}</ErrorAlert>
         <Suspense fallback={<Text c="dimmed">{t('loading')}</Text>}>
           <Component
             session={session}

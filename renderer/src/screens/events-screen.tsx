@@ -66,8 +66,8 @@ export function EventsScreen({ site, can, failure }: SectionProps) {
       {exporting.running ? (
         <ExportProgress running={exporting.running} onCancel={() => void exporting.cancel()} />
       ) : null}
-      {exporting.notice ? <Notice>{exporting.notice}</Notice> : null}
-      {exporting.error || readError ? <ErrorAlert>{exporting.error ?? readError}</ErrorAlert> : null}
+      <Notice mb="sm">{exporting.notice}</Notice>
+      <ErrorAlert mb="sm">{exporting.error ?? readError}</ErrorAlert>
       {events ? (
         <EventTable
           events={events}

@@ -1,6 +1,7 @@
-import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
+import { ErrorAlert, Notice } from '../components/alert.js';
 import type { Operator, Role } from '../../../app/contract/methods/operators.js';
 import { useConfirm } from '../components/confirm-dialog.js';
 import { CopyField } from '../components/copy-field.js';
@@ -150,16 +151,8 @@ export function OperatorPanel({
             changed: formatTime(operator.passwordChangedAt),
           })}
         </Text>
-        {error ? (
-          <Alert color="red" role="alert">
-            {error}
-          </Alert>
-        ) : null}
-        {notice ? (
-          <Alert color="green" role="status">
-            {notice}
-          </Alert>
-        ) : null}
+        <ErrorAlert>{error}</ErrorAlert>
+        <Notice>{notice}</Notice>
         {temporary ? (
           <CopyField
             label={t('panel.temporary', { username })}
@@ -203,11 +196,7 @@ export function OperatorPanel({
         <Title order={3} size="h4">
           {t('panel.sessions')}
         </Title>
-        {sessionsError ? (
-          <Alert color="red" role="alert">
-            {sessionsError}
-          </Alert>
-        ) : null}
+        <ErrorAlert>{sessionsError}</ErrorAlert>
         {sessions.data ? (
           <>
             <SessionsTable

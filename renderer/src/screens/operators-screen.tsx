@@ -1,6 +1,7 @@
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ErrorAlert } from '../components/alert.js';
 import { CopyField } from '../components/copy-field.js';
 import { useT } from '../i18n/i18n.js';
 import { call } from '../rpc/client.js';
@@ -67,11 +68,7 @@ export function OperatorsScreen({ session, can, failure }: SectionProps) {
           {t('operators.refresh')}
         </Button>
       </Group>
-      {readError ? (
-        <Alert color="red" role="alert" mb="sm">
-          {readError}
-        </Alert>
-      ) : null}
+      <ErrorAlert mb="sm">{readError}</ErrorAlert>
       {notice ? (
         <Stack gap="xs" mb="sm">
           <Alert color="green" role="status">

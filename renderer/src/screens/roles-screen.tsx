@@ -1,6 +1,7 @@
-import { Alert, Button, Group, Text } from '@mantine/core';
+import { Button, Group, Text } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ErrorAlert, Notice } from '../components/alert.js';
 import type { Role } from '../../../app/contract/methods/operators.js';
 import { useConfirm } from '../components/confirm-dialog.js';
 import { useT } from '../i18n/i18n.js';
@@ -74,16 +75,8 @@ export function RolesScreen({ can, failure }: SectionProps) {
       <Text size="sm" c="dimmed" mb="sm">
         {t('roles.hint')}
       </Text>
-      {shownError ? (
-        <Alert color="red" role="alert" mb="sm">
-          {shownError}
-        </Alert>
-      ) : null}
-      {notice ? (
-        <Alert color="green" role="status" mb="sm">
-          {notice}
-        </Alert>
-      ) : null}
+      <ErrorAlert mb="sm">{shownError}</ErrorAlert>
+      <Notice mb="sm">{notice}</Notice>
       {opened.kind === 'new' || editing ? (
         <RoleForm
           key={editing?.id ?? 'new'}

@@ -1,6 +1,7 @@
 import { Alert, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
+import { ErrorAlert } from '../components/alert.js';
 import type { Key, User } from '../../../app/contract/methods/users.js';
 import { useConfirm } from '../components/confirm-dialog.js';
 import { useT } from '../i18n/i18n.js';
@@ -94,11 +95,7 @@ export function UserKeys({
         </Button>
       </Group>
       <Stack gap="md">
-        {readError ? (
-          <Alert color="red" role="alert">
-            {readError}
-          </Alert>
-        ) : null}
+        <ErrorAlert>{readError}</ErrorAlert>
         {said?.ok === false && said.text ? (
           <Alert color="red" role="alert">
             {said.text}

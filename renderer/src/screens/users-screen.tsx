@@ -1,6 +1,7 @@
-import { Alert, Button, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { ErrorAlert, Notice } from '../components/alert.js';
 import type { User } from '../../../app/contract/methods/users.js';
 import { useConfirm } from '../components/confirm-dialog.js';
 import { useT } from '../i18n/i18n.js';
@@ -152,16 +153,8 @@ export function UsersScreen({ site, can, failure }: SectionProps) {
           ]}
         />
       </Group>
-      {error ? (
-        <Alert color="red" role="alert">
-          {error}
-        </Alert>
-      ) : null}
-      {notice ? (
-        <Alert color="green" role="status">
-          {notice}
-        </Alert>
-      ) : null}
+      <ErrorAlert>{error}</ErrorAlert>
+      <Notice>{notice}</Notice>
       {selected.size > 0 && write ? (
         <Group gap="sm">
           <Text size="sm">{t('bulk.selected', { count: selected.size })}</Text>

@@ -1,5 +1,6 @@
-import { Alert, Button, Fieldset, Group, Stack, Text, Title } from '@mantine/core';
+import { Button, Fieldset, Group, Stack, Text, Title } from '@mantine/core';
 import { Controller, useFieldArray, useFormContext } from 'react-hook-form';
+import { ErrorAlert } from '../../components/alert.js';
 import type { Role } from '../../../../app/contract/methods/operators.js';
 import type { Permission } from '../../../../app/contract/permissions.js';
 import { RolePicker } from '../../components/role-picker.js';
@@ -33,11 +34,7 @@ export function GroupMappings({
       <Title order={3} size="h4">
         {t('mappings.heading')}
       </Title>
-      {listError ? (
-        <Alert color="red" role="alert">
-          {listError}
-        </Alert>
-      ) : null}
+      <ErrorAlert>{listError}</ErrorAlert>
       {fields.length === 0 ? (
         <Text size="sm" c="dimmed">
           {t('mappings.none')}

@@ -1,8 +1,9 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Alert, Button, Group, Stack, Text, Title } from '@mantine/core';
+import { Button, Group, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { FormProvider, useForm, type FieldPath, type Resolver } from 'react-hook-form';
+import { ErrorAlert, Notice } from '../../components/alert.js';
 import type { ParamsOf } from '../../../../app/contract/index.js';
 import type { Role } from '../../../../app/contract/methods/operators.js';
 import type { DirectorySettings, DirectoryTestReport } from '../../../../app/contract/methods/directory.js';
@@ -158,16 +159,8 @@ export function DirectorySettingsForm({
             {t('intro')}{' '}
             {base.updatedAt ? t('lastSaved', { time: formatTime(base.updatedAt) }) : t('notSaved')}
           </Text>
-          {formError ? (
-            <Alert color="red" role="alert">
-              {formError}
-            </Alert>
-          ) : null}
-          {notice ? (
-            <Alert color="green" role="status">
-              {notice}
-            </Alert>
-          ) : null}
+          <ErrorAlert>{formError}</ErrorAlert>
+          <Notice>{notice}</Notice>
           <CheckField name="enabled" label={t('enabled')} hint={t('enabledHint')} />
           <ConnectionSection passwordStored={base.bindPasswordSet} />
           <AccountsSection />

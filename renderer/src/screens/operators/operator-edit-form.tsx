@@ -1,8 +1,9 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Alert, Button, Checkbox, Group, Stack } from '@mantine/core';
+import { Button, Checkbox, Group, Stack } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Controller, useForm, useWatch } from 'react-hook-form';
+import { ErrorAlert } from '../../components/alert.js';
 import type { Operator, Role } from '../../../../app/contract/methods/operators.js';
 import { RolePicker } from '../../components/role-picker.js';
 import { isRpcError } from '../../error-text.js';
@@ -132,11 +133,7 @@ export function OperatorEditForm({
       aria-label={t('panel.edit', { username: operator.username })}
     >
       <Stack gap="md">
-        {formError ? (
-          <Alert color="red" role="alert">
-            {formError}
-          </Alert>
-        ) : null}
+        <ErrorAlert>{formError}</ErrorAlert>
         <TextField
           control={control}
           name="displayName"

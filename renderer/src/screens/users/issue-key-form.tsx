@@ -1,10 +1,11 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Alert, Button, Group, Stack } from '@mantine/core';
+import { Button, Group, Stack } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import '../../zod-config.js';
 import { z } from 'zod';
+import { ErrorAlert } from '../../components/alert.js';
 import type { Key } from '../../../../app/contract/methods/users.js';
 import { isRpcError } from '../../error-text.js';
 import { asSentence, placeIssues, said } from '../../forms/form-words.js';
@@ -85,11 +86,7 @@ export function IssueKeyForm({
       aria-label={t('keys.issueForm', { name })}
     >
       <Stack gap="sm">
-        {formError ? (
-          <Alert color="red" role="alert">
-            {formError}
-          </Alert>
-        ) : null}
+        <ErrorAlert>{formError}</ErrorAlert>
         <Group align="flex-start" gap="md">
           <TextField
             control={control}

@@ -1,7 +1,8 @@
-import { Alert, Anchor, Paper, Table, Text, Title } from '@mantine/core';
+import { Anchor, Paper, Table, Text, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useMemo } from 'react';
 import { Link } from 'react-router';
+import { ErrorAlert } from '../../components/alert.js';
 import type { ResultOf } from '../../../../app/contract/index.js';
 import type { AccessEvent } from '../../../../app/contract/methods/events.js';
 import type { User } from '../../../../app/contract/methods/users.js';
@@ -85,11 +86,7 @@ export function RecentEvents({
       <Text size="sm" className="user-muted" mb="sm">
         {t('recent.live')}
       </Text>
-      {readError ? (
-        <Alert color="red" role="alert">
-          {readError}
-        </Alert>
-      ) : null}
+      <ErrorAlert>{readError}</ErrorAlert>
       {list && list.length === 0 ? <Text size="sm">{t('recent.none')}</Text> : null}
       {list?.length ? (
         <Table.ScrollContainer minWidth={480}>
