@@ -671,7 +671,8 @@ describe('the console against lintel serve', () => {
       await check(link);
     }
     expect(found).toEqual([]);
-  });
+    // Every screen analysed in turn: about 30 s on a quiet machine, more on a busy one.
+  }, 180_000);
 
   it('speaks Spanish and turns dark when asked, and remembers both', async () => {
     await pageA.getByRole('combobox', { name: 'Language' }).selectOption('Español');
