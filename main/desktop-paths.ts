@@ -10,10 +10,10 @@ export interface DesktopSitePaths {
 }
 
 /**
- * The desktop app's site: `data/` inside Electron's userData folder, unlocked by the default key file
- * for that folder (in the per-user config folder, outside the data folder, so a copy of the data
- * folder or its backups never carries its key). Key custody moves to the OS keychain (safeStorage)
- * in a later issue.
+ * The desktop app's site: `data/` inside Electron's userData folder, and the default key file for that
+ * folder (in the per-user config folder, outside the data folder). The key itself is in the OS
+ * keychain now; the key file is what sites from before were locked with, and what key-custody.ts moves
+ * them off (or keeps using where the keychain is not real custody).
  *
  * LINTEL_DATA_DIR and LINTEL_KEY_FILE are honoured only when running from source (development and
  * end-to-end tests): an installed app ignores them, so an environment variable cannot point it at

@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, Menu, session } from 'electron';
-import { openOrCreateSite } from '../app/host/site-host.js';
-import { KeyFileSource } from '../app/keys/key-file.js';
+import { app, BrowserWindow, Menu, safeStorage, session } from 'electron';
 import { createLogger, type Log } from '../app/log.js';
 import { packageVersion, rendererDir } from '../app/package-info.js';
 import { Service } from '../app/service/service.js';
@@ -12,6 +10,7 @@ import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { desktopSitePaths } from './desktop-paths.js';
 import { failStartup, showAbout, showNoSetupNeeded, showSetupToken } from './dialogs.js';
 import { registerIpcTransport, type IpcTransport } from './ipc-transport.js';
+import { developmentPassphrase, openDesktopSite } from './key-custody.js';
 import { createMainWindow, hardenSession, hardenWebContents } from './window.js';
 import { menuTemplate } from './window-policy.js';
 
@@ -78,19 +77,25 @@ async function start(log: Log): Promise<void> {
     isPackaged: app.isPackaged,
     env: process.env,
   });
-  const { site, created } = await openOrCreateSite({
+  // The OS keychain holds the site key; a refusal (no keychain, Linux basic_text, a changed desktop
+  // keyring) is a KeyCustodyError whose message failStartup shows as it is.
+  const fromSource = !app.isPackaged;
+  const { site, created, custody, migrated } = await openDesktopSite({
     dataDir,
-    source: new KeyFileSource(keyFile),
+    keyFile,
+    keepKeyFile: fromSource && Boolean(process.env.LINTEL_DATA_DIR || process.env.LINTEL_KEY_FILE),
+    safeStorage,
+    platform: process.platform,
+    askPassphrase: developmentPassphrase({ isPackaged: app.isPackaged, env: process.env }),
     log,
     now: systemClock,
-    purpose: 'Lintel desktop',
   });
   const version = packageVersion();
   const service = new Service({ site, log, version });
   const ipc = registerIpcTransport(service, log);
   const r: Running = { site, service, ipc, dataDir, version };
   running = r;
-  log.info({ dataDir, created, version }, 'main: site open');
+  log.info({ dataDir, created, custody, migrated, version }, 'main: site open');
 
   hardenSession(session.defaultSession, log, { devTools });
   handleAppProtocol(session.defaultSession, rendererDir(), log);

@@ -11,7 +11,10 @@ export type KeyCustodyCode =
   | 'KEYRING_MISSING'
   | 'PASSPHRASE_REQUIRED'
   | 'PASSPHRASE_WEAK'
-  | 'REKEY_INTERRUPTED';
+  | 'REKEY_INTERRUPTED'
+  | 'KEYCHAIN_UNAVAILABLE'
+  | 'KEYCHAIN_CHANGED'
+  | 'KEYCHAIN_UNREADABLE';
 
 /** A key-custody problem the operator can act on; the message says what to do. */
 export class KeyCustodyError extends Error {

@@ -15,7 +15,16 @@ export const KekParams = z.discriminatedUnion('kind', [
       salt: z.base64url().min(22),
     }),
   }),
-  z.object({ kind: z.literal('safe-storage'), blob: z.base64() }),
+  z.object({
+    kind: z.literal('safe-storage'),
+    blob: z.base64(),
+    // The Linux keychain (safeStorage backend) that sealed the blob, so a changed desktop keyring is
+    // named instead of failing as an undecryptable blob. Absent on macOS and Windows.
+    backend: z
+      .string()
+      .regex(/^[a-z0-9_]{1,32}$/)
+      .optional(),
+  }),
 ]);
 /** Where a key-encryption key comes from, as recorded beside each wrapped database key. */
 export type KekParams = z.infer<typeof KekParams>;
