@@ -14,6 +14,7 @@ import {
 import { serveCommand } from './serve-command.js';
 import { auditVerifyCommand } from './audit-commands.js';
 import { resetPasswordCommand } from './operator-commands.js';
+import { exportCommand, importCommand } from './site-commands.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -95,6 +96,34 @@ export function buildProgram(): Command {
     .requiredOption('--from <file>', 'the backup .db file (its .keyring.json must be beside it)')
     .option('--force', 'allow restoring a backup of another site')
     .action((opts) => restoreCommand(opts, process.stdout));
+
+  const site = program
+    .command('site')
+    .description('move a site between machines, the desktop app and lintel serve');
+  const exportPassphraseFile = [
+    '--export-passphrase-file <file>',
+    'read the export passphrase from this file (or set LINTEL_EXPORT_PASSPHRASE)',
+  ] as const;
+  siteOptions(
+    site
+      .command('export')
+      .description(
+        'write the site and its key, sealed under an export passphrase, to one file (safe while it runs)',
+      ),
+  )
+    .requiredOption('--out <file>', 'the export file to write (never overwritten)')
+    .option(...exportPassphraseFile)
+    .action((opts) => exportCommand(opts, process.stdout));
+  siteOptions(
+    site
+      .command('import')
+      .description(
+        'install an exported site in an empty data folder, under its own new key file or passphrase',
+      ),
+  )
+    .requiredOption('--in <file>', 'the export file')
+    .option(...exportPassphraseFile)
+    .action((opts) => importCommand(opts, process.stdout));
 
   const audit = program.command('audit').description('the operator audit log');
   siteOptions(

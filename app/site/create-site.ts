@@ -1,15 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { fsyncDir } from '../keys/atomic-file.js';
-import { KeyCustodyError } from '../keys/errors.js';
 import { kekId, type KekSource } from '../keys/kek.js';
-import { KeyFileSource } from '../keys/key-file.js';
 import { wrapDbKey, writeKeyring, type Keyring } from '../keys/keyring.js';
-import { StoreError } from '../store/errors.js';
 import { migrate } from '../store/migrations/index.js';
 import { SecretStore } from '../store/secrets.js';
 import { openEncrypted, tune } from '../store/sqlite.js';
-import { assertKeyFileOutside, sitePaths } from './paths.js';
+import { assertRoomForNewSite } from './new-site-checks.js';
+import { sitePaths } from './paths.js';
 import type { Clock } from './site.js';
 
 /** What a new site starts with. */
@@ -29,19 +27,7 @@ export interface NewSite {
  */
 export async function createSite(spec: NewSite): Promise<{ siteId: string }> {
   const paths = sitePaths(spec.dataDir);
-  if (fs.existsSync(paths.keyring) || fs.existsSync(paths.db)) {
-    throw new StoreError('DB_EXISTS', `${paths.dataDir} already holds a Lintel site`);
-  }
-  if (spec.source instanceof KeyFileSource) {
-    assertKeyFileOutside(spec.source.file, paths.dataDir);
-    if (fs.existsSync(spec.source.file)) {
-      throw new KeyCustodyError(
-        'KEY_FILE_EXISTS',
-        `key file ${spec.source.file} already exists and may belong to another site: ` +
-          'pass --key-file with a new path (or remove that file if it is left from an interrupted setup)',
-      );
-    }
-  }
+  assertRoomForNewSite(paths, spec.source);
   fs.mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
   fs.rmSync(paths.dbCreating, { force: true });
   await spec.source.discardStaged?.();

@@ -19,7 +19,13 @@ export function requireBuild(parts: { console?: boolean } = {}): void {
 /** The environment without the developer's own site settings, which must not place or unlock a test site. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['LINTEL_PASSPHRASE', 'LINTEL_NEW_PASSPHRASE', 'LINTEL_DATA_DIR', 'LINTEL_KEY_FILE'])
+  for (const name of [
+    'LINTEL_PASSPHRASE',
+    'LINTEL_NEW_PASSPHRASE',
+    'LINTEL_EXPORT_PASSPHRASE',
+    'LINTEL_DATA_DIR',
+    'LINTEL_KEY_FILE',
+  ])
     delete env[name];
   return env;
 }
