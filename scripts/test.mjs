@@ -12,6 +12,8 @@ run('npx', ['prettier', '--check', '.', '--log-level', 'warn']);
 step('Typecheck (tests, scripts, renderer)');
 run('npx', ['tsc', '-p', 'tsconfig.json']);
 run('npx', ['tsc', '-p', 'renderer/tsconfig.json']);
+step('Electron security check (electronegativity: any HIGH finding fails unless accepted with its reason)');
+run('node', ['scripts/electronegativity.mjs']);
 step('Tests (vitest: unit, integration, serial pty, browser end-to-end)');
 run('npx', ['vitest', 'run', ...process.argv.slice(2)]);
 process.stdout.write(`\nAll checks passed in ${((Date.now() - started) / 1000).toFixed(0)} s.\n`);

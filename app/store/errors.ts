@@ -7,7 +7,10 @@ export type StoreErrorCode =
   | 'DB_FROM_FUTURE'
   | 'DB_FOREIGN_MIGRATIONS'
   | 'DB_IN_USE'
-  | 'DB_EMPTY';
+  | 'DB_EMPTY'
+  | 'DB_NATIVE_BINDING'
+  | 'BUNDLE_INVALID'
+  | 'BUNDLE_FROM_FUTURE';
 
 /** A database problem the operator can act on; the message says what was found and what to do. */
 export class StoreError extends Error {

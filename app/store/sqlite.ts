@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { StoreError, sqliteCode } from './errors.js';
 
@@ -18,6 +21,61 @@ export const PAGE_CIPHER = 'chacha20';
  * keeps the size it has.
  */
 export const PAGE_SIZE = 8192;
+
+/**
+ * The better-sqlite3 binary every connection of this process loads, or undefined for the one npm built
+ * into node_modules. better-sqlite3-multiple-ciphers is not N-API: its binary is compiled against one
+ * runtime's V8 ABI, so the desktop app (Electron) loads a separate build of it while the tests,
+ * `lintel serve` and the gateway (Node.js) keep npm's. It is a process-wide setting, not an option of
+ * each open, because the binary follows the runtime, not the database: every connection in a process
+ * needs the same one, and the sites' open, create, rekey and backup paths need not carry it.
+ */
+let nativeBinding: string | undefined;
+
+/**
+ * Makes every connection opened from now on load better-sqlite3's native binary from `file` (the
+ * desktop app's Electron build); undefined goes back to npm's build. The binary is loaded here, so a
+ * missing file or a build for another runtime is refused at start with a {@link StoreError} that says
+ * what to do, rather than at the first open with a loader message.
+ */
+export function useNativeBinding(file: string | undefined): void {
+  if (file === undefined) {
+    nativeBinding = undefined;
+    return;
+  }
+  // The same name better-sqlite3 will load: it adds `.node` when the path lacks it.
+  const resolved = path.resolve(file).replace(/(\.node)?$/, '.node');
+  const refuse = (problem: string) => new StoreError('DB_NATIVE_BINDING', `${problem} ${bindingAdvice()}`);
+  if (!fs.existsSync(resolved)) throw refuse(`SQLite's native module ${resolved} is missing.`);
+  let addon: unknown;
+  try {
+    addon = createRequire(import.meta.url)(resolved);
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0];
+    throw refuse(`SQLite's native module ${resolved} cannot be loaded (${reason}).`);
+  }
+  // Any other native module loads just as well; without this check it would fail at the first open.
+  const api = addon as { Database?: unknown; setErrorConstructor?: unknown } | null;
+  if (typeof api?.Database !== 'function' || typeof api.setErrorConstructor !== 'function') {
+    throw refuse(`${resolved} is not better-sqlite3's native module (better_sqlite3.node).`);
+  }
+  nativeBinding = resolved;
+}
+
+/** What a refused native binding needs, for the runtime at hand. */
+function bindingAdvice(): string {
+  const abi = `NODE_MODULE_VERSION ${process.versions.modules}`;
+  if (process.versions.electron) {
+    return (
+      `It must be better-sqlite3-multiple-ciphers built for Electron ${process.versions.electron} (${abi}): ` +
+      'reinstall Lintel; running from source, `npm run build:electron-sqlite` builds it.'
+    );
+  }
+  return (
+    `It must be better-sqlite3-multiple-ciphers built for Node.js ${process.versions.node} (${abi}): ` +
+    '`npm rebuild better-sqlite3-multiple-ciphers` builds it in node_modules.'
+  );
+}
 
 /** Sets {@link PAGE_SIZE} on a connection to a file that has no pages yet (a no-op on any other). */
 function sizeNewPages(db: Db): void {
@@ -58,7 +116,11 @@ export function openEncrypted(
 ): Db {
   let db: Db;
   try {
-    db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: !opts.create });
+    db = new Database(file, {
+      readonly: opts.readonly ?? false,
+      fileMustExist: !opts.create,
+      nativeBinding,
+    });
   } catch (err) {
     throw new StoreError('DB_MISSING', `database ${file} cannot be opened: ${(err as Error).message}`);
   }
@@ -85,7 +147,7 @@ export function openEncrypted(
 
 /** Opens a database without encryption: only for the benchmark baseline and tests that compare. */
 export function openPlain(file: string): Db {
-  const db = new Database(file);
+  const db = new Database(file, { nativeBinding });
   sizeNewPages(db);
   return db;
 }
