@@ -1,20 +1,16 @@
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { ipcMain, type WebContents } from 'electron';
 import type { Log } from '../app/log.js';
 import type { Service } from '../app/service/service.js';
-import { isAppUrl, isTrustedSender, loggableOrigin, type SenderFrame } from './app-origin.js';
+import { isAppUrl } from './app-origin.js';
 import { IPC_CHANNELS } from './ipc-guard.js';
 import { IpcHost } from './ipc-host.js';
+import { senderCheck } from './ipc-sender.js';
 
 /** The registered IPC transport. */
 export interface IpcTransport {
   host: IpcHost;
   /** Removes the handlers and logs out every window's session; awaited before the site closes. */
   dispose(): Promise<void>;
-}
-
-function frameOf(event: IpcMainInvokeEvent): SenderFrame | null {
-  const f = event.senderFrame;
-  return f ? { url: f.url, origin: f.origin, isTopFrame: f.parent === null } : null;
 }
 
 /**
@@ -26,20 +22,7 @@ export function registerIpcTransport(service: Service, log: Log): IpcTransport {
   const host = new IpcHost(service, log);
   const watched = new Set<number>();
 
-  const trusted = (event: IpcMainInvokeEvent, channel: string): boolean => {
-    const frame = frameOf(event);
-    if (isTrustedSender(frame)) return true;
-    log.warn(
-      {
-        channel,
-        webContents: event.sender.id,
-        from: frame ? loggableOrigin(frame.url) : '(frame gone)',
-        topFrame: frame?.isTopFrame ?? null,
-      },
-      'ipc: message from an untrusted sender dropped',
-    );
-    return false;
-  };
+  const trusted = senderCheck(log);
 
   // Per-webContents state is created on first use and released with the webContents.
   const watch = (wc: WebContents): void => {

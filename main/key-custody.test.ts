@@ -12,7 +12,12 @@ import { SimulatedCrash, rekeySite, type RekeyStep } from '../app/site/rekey-sit
 import type { OpenSite } from '../app/site/site.js';
 import { CipherKeychain } from '../test/helpers/cipher-keychain.js';
 import { makeSite, tempDir, type TempSite } from '../test/helpers/temp-site.js';
-import { developmentPassphrase, openDesktopSite, type DesktopCustodyOptions } from './key-custody.js';
+import {
+  developmentPassphrase,
+  openDesktopSite,
+  type DesktopCustodyOptions,
+  type PassphrasePrompt,
+} from './key-custody.js';
 
 const now = () => new Date();
 
@@ -119,6 +124,26 @@ describe('openDesktopSite: a new site', () => {
     const again = await openDesktopSite(options(dataDir, keyFile, keychain, { askPassphrase }));
     expect(again.custody).toBe('passphrase');
     again.site.close();
+  });
+
+  it('tells the prompt whether the passphrase is new and why the keychain is not used', async () => {
+    const { dataDir, keyFile } = freshFolder();
+    const keychain = new CipherKeychain();
+    keychain.backend = 'basic_text';
+    const prompts: PassphrasePrompt[] = [];
+    const askPassphrase = async (prompt: PassphrasePrompt) => {
+      prompts.push(prompt);
+      return 'correct horse battery staple';
+    };
+    (await openDesktopSite(options(dataDir, keyFile, keychain, { askPassphrase }))).site.close();
+    expect(prompts).toEqual([{ creating: true, reason: expect.stringContaining('basic_text') as string }]);
+
+    prompts.length = 0;
+    keychain.backend = 'kwallet5'; // usable now, but the site stays locked with its passphrase
+    (await openDesktopSite(options(dataDir, keyFile, keychain, { askPassphrase }))).site.close();
+    expect(prompts).toEqual([
+      { creating: false, reason: expect.stringContaining('locked with a passphrase') as string },
+    ]);
   });
 
   it('refuses, creating nothing, when there is neither a keychain nor a way to ask for a passphrase', async () => {

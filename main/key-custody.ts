@@ -23,13 +23,29 @@ export interface DesktopCustodyOptions {
   keepKeyFile: boolean;
   safeStorage: SafeStoragePort;
   platform: NodeJS.Platform;
-  /** Asks the operator for the site passphrase; absent where the app has no way to ask. */
-  askPassphrase?: () => Promise<string>;
+  /**
+   * Asks the operator for the site passphrase; absent where the app has no way to ask. It may be asked
+   * more than once in one open (a keyring holding two passphrase wraps): each ask of one attempt wants
+   * the same passphrase.
+   */
+  askPassphrase?: (prompt: PassphrasePrompt) => Promise<string>;
   log: Log;
   now: Clock;
   /** Test seam: called after each durable step of the move into the keychain (see rekeySite). */
   step?: (step: RekeyStep) => void;
 }
+
+/** What the operator is asked for, so that the prompt can say it. */
+export interface PassphrasePrompt {
+  /** A new site: the operator chooses its passphrase. */
+  creating: boolean;
+  /** Why the passphrase is needed rather than the OS keychain, in words for the operator. */
+  reason: string;
+}
+
+/** Why an existing passphrase site asks for its passphrase even where a keychain is usable now. */
+const LOCKED_WITH_PASSPHRASE =
+  'this site was locked with a passphrase when it was created, so only that passphrase opens it';
 
 /** The open site and how its key is held. */
 export interface DesktopSite {
@@ -67,9 +83,12 @@ export async function openDesktopSite(opts: DesktopCustodyOptions): Promise<Desk
     removeKeyFile(opts, keyFile); // left behind if the last start stopped right after the move
     return opened;
   }
-  if (kinds.has('passphrase')) return open(opts, passphraseSource(opts, undefined));
+  if (kinds.has('passphrase')) {
+    return open(opts, passphraseSource(opts, undefined, { creating: false, reason: LOCKED_WITH_PASSPHRASE }));
+  }
   // A new site (or a database without its keyring, which openOrCreateSite refuses with its own message).
-  return open(opts, refusal ? passphraseSource(opts, refusal) : keychain);
+  if (!refusal) return open(opts, keychain);
+  return open(opts, passphraseSource(opts, refusal, { creating: true, reason: refusal.message }));
 }
 
 async function open(opts: DesktopCustodyOptions, source: KekSource, migrated = false): Promise<DesktopSite> {
@@ -84,14 +103,20 @@ async function open(opts: DesktopCustodyOptions, source: KekSource, migrated = f
 }
 
 /** The passphrase source, or the refusal that says why there is neither a keychain nor a prompt. */
-function passphraseSource(opts: DesktopCustodyOptions, refusal: KeyCustodyError | undefined): KekSource {
-  if (opts.askPassphrase) return new PassphraseSource(opts.askPassphrase);
+function passphraseSource(
+  opts: DesktopCustodyOptions,
+  refusal: KeyCustodyError | undefined,
+  prompt: PassphrasePrompt,
+): KekSource {
+  const ask = opts.askPassphrase;
+  if (ask) return new PassphraseSource(() => ask(prompt));
+  // Only a host without a prompt gets here (the desktop app always passes one, main/locked-host.ts).
   const why = refusal
-    ? `${refusal.message}. The desktop app cannot ask for a passphrase instead yet`
-    : 'this site is locked with a passphrase, and the desktop app cannot ask for one yet';
+    ? `${refusal.message}. This program cannot ask for a passphrase instead`
+    : 'this site is locked with a passphrase, and this program cannot ask for one';
   throw new KeyCustodyError(
     refusal?.code ?? 'PASSPHRASE_REQUIRED',
-    `${why}: until it can, use lintel serve (the same console in a browser)`,
+    `${why}: use lintel serve (the same console in a browser)`,
   );
 }
 
@@ -154,9 +179,9 @@ function removeKeyFile(opts: DesktopCustodyOptions, keyFile: KeyFileSource): voi
 }
 
 /**
- * The passphrase prompt the app has today: LINTEL_PASSPHRASE, read only when running from source (to
- * exercise the fallback, e.g. with --password-store=basic). An installed app ignores the environment,
- * so it has no prompt until the console gets a locked screen (docs/desktop.md).
+ * A passphrase given in advance: LINTEL_PASSPHRASE, read only when running from source (to exercise
+ * the fallback without typing, e.g. with --password-store=basic). An installed app ignores the
+ * environment and asks through the console's unlock screen (main/locked-host.ts).
  */
 export function developmentPassphrase(opts: {
   isPackaged: boolean;

@@ -1,16 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, Menu, safeStorage, session } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, safeStorage, session } from 'electron';
 import { createLogger, type Log } from '../app/log.js';
 import { packageVersion, rendererDir } from '../app/package-info.js';
 import { Service } from '../app/service/service.js';
 import { systemClock, type OpenSite } from '../app/site/site.js';
+import { useNativeBinding } from '../app/store/sqlite.js';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { desktopSitePaths } from './desktop-paths.js';
 import { failStartup, showAbout, showNoSetupNeeded, showSetupToken } from './dialogs.js';
 import { registerIpcTransport, type IpcTransport } from './ipc-transport.js';
 import { developmentPassphrase, openDesktopSite } from './key-custody.js';
+import { LockedHost, registerLockedHost } from './locked-host.js';
+import { electronSqliteBinding } from './native-binding.js';
 import { createMainWindow, hardenSession, hardenWebContents } from './window.js';
 import { menuTemplate } from './window-policy.js';
 
@@ -41,6 +44,8 @@ interface Running {
 
 let running: Running | undefined;
 let mainWindow: BrowserWindow | undefined;
+/** Set once start has opened the first window: 'activate' may open another only after that. */
+let windowShown = false;
 let shutDown = false;
 
 function createLog(): Log {
@@ -71,31 +76,27 @@ async function offerSetupToken(r: Running, log: Log, always: boolean): Promise<v
 }
 
 async function start(log: Log): Promise<void> {
+  // better-sqlite3 is not N-API: Electron loads its own build, never npm's Node.js one (docs/desktop.md).
+  // Here, inside start(), so that a missing or wrong build reaches failStartup's dialog.
+  useNativeBinding(
+    electronSqliteBinding({
+      isPackaged: app.isPackaged,
+      resourcesPath: process.resourcesPath,
+      appPath: app.getAppPath(),
+    }),
+  );
   const devTools = !app.isPackaged;
+  const version = packageVersion();
   const { dataDir, keyFile } = desktopSitePaths({
     userData: app.getPath('userData'),
     isPackaged: app.isPackaged,
     env: process.env,
   });
-  // The OS keychain holds the site key; a refusal (no keychain, Linux basic_text, a changed desktop
-  // keyring) is a KeyCustodyError whose message failStartup shows as it is.
-  const fromSource = !app.isPackaged;
-  const { site, created, custody, migrated } = await openDesktopSite({
-    dataDir,
-    keyFile,
-    keepKeyFile: fromSource && Boolean(process.env.LINTEL_DATA_DIR || process.env.LINTEL_KEY_FILE),
-    safeStorage,
-    platform: process.platform,
-    askPassphrase: developmentPassphrase({ isPackaged: app.isPackaged, env: process.env }),
-    log,
-    now: systemClock,
-  });
-  const version = packageVersion();
-  const service = new Service({ site, log, version });
-  const ipc = registerIpcTransport(service, log);
-  const r: Running = { site, service, ipc, dataDir, version };
-  running = r;
-  log.info({ dataDir, created, custody, migrated, version }, 'main: site open');
+  // Until the Service exists the main process answers the console itself: SITE_LOCKED while the site
+  // waits for its passphrase, custody.unlock to give it (main/locked-host.ts). Registered before the
+  // window, so the console's first call always finds a handler.
+  const locked = new LockedHost(log);
+  const lockedIpc = registerLockedHost(ipcMain, locked, log);
 
   hardenSession(session.defaultSession, log, { devTools });
   handleAppProtocol(session.defaultSession, rendererDir(), log);
@@ -109,12 +110,51 @@ async function start(log: Log): Promise<void> {
             void showAbout(mainWindow, version).catch((err: unknown) =>
               log.error({ err }, 'main: about box failed'),
             ),
-          showSetupToken: () => void offerSetupToken(r, log, true),
+          // Before the site is open there is no Service to make a token.
+          showSetupToken: () => {
+            if (running) void offerSetupToken(running, log, true);
+          },
         },
       }),
     ),
   );
+  // The window first: when the keychain cannot hold the key, the console shows the unlock screen.
   await openWindow(log);
+  windowShown = true;
+
+  // The OS keychain holds the site key; a refusal (a changed desktop keyring, an unreadable blob) is a
+  // KeyCustodyError whose message failStartup shows as it is. Without a usable keychain the passphrase
+  // comes from the console (or LINTEL_PASSPHRASE when running from source).
+  const fromSource = !app.isPackaged;
+  const development = developmentPassphrase({ isPackaged: app.isPackaged, env: process.env });
+  const { site, created, custody, migrated } = await locked.unlock((ask) =>
+    openDesktopSite({
+      dataDir,
+      keyFile,
+      keepKeyFile: fromSource && Boolean(process.env.LINTEL_DATA_DIR || process.env.LINTEL_KEY_FILE),
+      safeStorage,
+      platform: process.platform,
+      askPassphrase: development ?? ask,
+      log,
+      now: systemClock,
+    }),
+  );
+  let r: Running;
+  let service: Service | undefined;
+  try {
+    const s = new Service({ site, log, version });
+    service = s;
+    // Replaces the locked handlers in one synchronous step; the unlock call is answered after it.
+    const ipc = lockedIpc.handOver(() => registerIpcTransport(s, log));
+    r = { site, service: s, ipc, dataDir, version };
+  } catch (err) {
+    locked.fail(err);
+    service?.close();
+    site.close();
+    throw err;
+  }
+  running = r;
+  log.info({ dataDir, created, custody, migrated, version }, 'main: site open');
   await offerSetupToken(r, log, false);
 }
 
@@ -151,7 +191,9 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('activate', () => {
-    if (running && BrowserWindow.getAllWindows().length === 0) void openWindow(log).catch(failStartup);
+    // While the site is still locked too: the console asks again for the passphrase.
+    if (windowShown && !shutDown && BrowserWindow.getAllWindows().length === 0)
+      void openWindow(log).catch(failStartup);
   });
 
   app.on('will-quit', (event) => {

@@ -22,6 +22,7 @@ export const ErrorCode = {
   DIRECTORY_UNAVAILABLE: 1011,
   PASSWORD_CHANGE_REQUIRED: 1012,
   CANCELLED: 1013,
+  SITE_LOCKED: 1014,
 } as const;
 
 /** The symbolic name of an error code, carried in `error.data.name` so logs and clients can read it. */
@@ -64,4 +65,17 @@ export const errorDescriptions: Record<ErrorName, string> = {
   PASSWORD_CHANGE_REQUIRED:
     'The operator must change their temporary password (session.changePassword) before anything else.',
   CANCELLED: 'The operator cancelled the operation (operations.cancel) before it wrote anything.',
+  SITE_LOCKED:
+    'Desktop app only: the site waits for its passphrase because the OS keychain cannot hold its key (data.reason says why); data.creating is true when a new site needs a passphrase chosen (at least data.minLength characters). Send it with custody.unlock.',
 };
+
+/** The data of a SITE_LOCKED error: what the console's unlock screen needs to ask for the passphrase. */
+export interface SiteLockedData {
+  name: 'SITE_LOCKED';
+  /** A new site: the operator chooses a passphrase (typed twice) rather than entering one. */
+  creating: boolean;
+  /** Why the OS keychain does not hold the site key, in the key custody's words (English). */
+  reason: string;
+  /** The shortest passphrase accepted for a new site (present when creating). */
+  minLength?: number;
+}

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { auditMethods } from './methods/audit.js';
+import { custodyMethods } from './methods/custody.js';
 import { directoryMethods } from './methods/directory.js';
 import { doorMethods } from './methods/doors.js';
 import { eventMethods } from './methods/events.js';
@@ -55,6 +56,7 @@ export const contract = {
   ...eventMethods,
   ...syncMethods,
   ...operationMethods,
+  ...custodyMethods,
 };
 
 /** Every method name. */

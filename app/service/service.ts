@@ -14,6 +14,7 @@ import { RoleRepo } from '../store/role-repo.js';
 import { SessionRepo } from '../store/session-repo.js';
 import { SetupTokenRepo } from '../store/setup-token-repo.js';
 import { SiteRepo } from '../store/site-repo.js';
+import { custodyHandlers } from './custody-handlers.js';
 import { directoryHandlers } from './directory-handlers.js';
 import { EventBus } from './event-bus.js';
 import type { ServiceKit } from './handler-kit.js';
@@ -244,6 +245,7 @@ export class Service {
       ...eventHandlers(this.kit),
       ...syncHandlers(this.kit),
       ...operationHandlers(this.kit),
+      ...custodyHandlers(),
 
       'audit.list': (p) => {
         const entries = this.audit.list(p);

@@ -4,12 +4,15 @@ import { ErrorAlert } from './components/alert.js';
 import { Screen } from './components/screen.js';
 import { errorText, isRpcError } from './error-text.js';
 import { useT } from './i18n/i18n.js';
+import type { ResultOf } from '../../app/contract/index.js';
 import { call } from './rpc/client.js';
 import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { ChangePasswordScreen } from './screens/change-password-screen.js';
 import { LoginScreen, type Session } from './screens/login-screen.js';
 import { SetupScreen } from './screens/setup-screen.js';
+import { UnlockScreen, type Lock } from './screens/unlock-screen.js';
+import type { RpcCallError } from './rpc/rpc-call-error.js';
 
 // The logged-in console is its own chunk: a cold login screen does not wait for it.
 const ConsoleShell = lazy(async () => ({
@@ -20,6 +23,7 @@ const ConsoleShell = lazy(async () => ({
 type View =
   | { kind: 'loading' }
   | { kind: 'failed'; message: string }
+  | { kind: 'locked'; lock: Lock }
   | { kind: 'setup'; siteName: string }
   | { kind: 'login'; siteName: string; notice?: string; username?: string }
   | { kind: 'password'; session?: Session | undefined }
@@ -47,10 +51,32 @@ function preloadConsole(): void {
   );
 }
 
-/** Where a fresh console starts: setup until an administrator exists, then home or login. */
+/**
+ * What SITE_LOCKED says (the desktop app, its site waiting for a passphrase). Without a minimum the
+ * form only asks for something; the service applies its policy to a new passphrase either way.
+ */
+function lockOf(err: RpcCallError): Lock {
+  const { creating, reason, minLength } = err.data;
+  return {
+    creating: creating === true,
+    reason: typeof reason === 'string' ? reason : '',
+    minLength: typeof minLength === 'number' && minLength > 0 ? minLength : 1,
+  };
+}
+
+/**
+ * Where a fresh console starts: the unlock screen while the desktop app's site waits for its
+ * passphrase (never over `lintel serve`), setup until an administrator exists, then home or login.
+ */
 async function startingView(): Promise<View> {
   preloadConsole();
-  const status = await call('setup.status', {});
+  let status: ResultOf<'setup.status'>;
+  try {
+    status = await call('setup.status', {});
+  } catch (err) {
+    if (isRpcError(err, 'SITE_LOCKED')) return { kind: 'locked', lock: lockOf(err) };
+    throw err;
+  }
   if (!status.administratorExists) return { kind: 'setup', siteName: status.siteName };
   try {
     return viewFor(await call('session.current', {}));
@@ -128,6 +154,9 @@ export function App() {
           <Button onClick={retry}>{t('common:tryAgain')}</Button>
         </Screen>
       );
+    case 'locked':
+      // Once the site is open the console starts again: setup, login or home, as for any start.
+      return <UnlockScreen lock={view.lock} onUnlocked={retry} />;
     case 'setup':
       return (
         <SetupScreen

@@ -1,6 +1,6 @@
 import { strings } from './strings.js';
 
-/** Strings of the auth screens: first-run setup, login, password changes, the account and the site name. */
+/** Strings of the auth screens: unlocking the desktop site, first-run setup, login, password changes, the account and the site name. */
 export const auth = strings(
   {
     showPassword: 'Show the password',
@@ -22,6 +22,30 @@ export const auth = strings(
       submitting: 'Creating administrator…',
       created: 'Administrator “{{username}}” created. Log in with the new password.',
       alreadyDone: 'An administrator already exists. Log in.',
+    },
+    unlock: {
+      title: 'Unlock the site',
+      titleNew: 'Choose the site passphrase',
+      intro: 'This site is locked with a passphrase. Enter it to open the site.',
+      introNew:
+        'This new site will be locked with a passphrase instead of the keychain of this computer. Lintel asks for it at every start, and nothing else opens the site: keep it somewhere safe.',
+      why: 'Why not the keychain',
+      form: 'Site passphrase',
+      passphrase: 'Passphrase',
+      passphraseHintNew:
+        'At least {{min}} characters. A few unrelated words or a sentence only you would write make a good one; avoid names, dates and anything on this computer.',
+      confirm: 'Confirm passphrase',
+      submit: 'Unlock',
+      submitNew: 'Create the site',
+      working: 'Unlocking the site… this takes a moment.',
+      workingNew: 'Creating the site… this takes a moment.',
+      wrong: 'That passphrase does not open this site. Type it again.',
+      errors: {
+        required: 'Fill this in.',
+        tooShort: 'Too short: at least {{min}} characters.',
+        tooLong: 'Too long: at most {{max}} characters.',
+        mismatch: 'The two passphrases differ. Type the same passphrase twice.',
+      },
     },
     login: {
       title: 'Log in',
@@ -112,6 +136,30 @@ export const auth = strings(
       submitting: 'Creando el administrador…',
       created: 'Administrador «{{username}}» creado. Inicie sesión con la nueva contraseña.',
       alreadyDone: 'Ya existe un administrador. Inicie sesión.',
+    },
+    unlock: {
+      title: 'Desbloquear la instalación',
+      titleNew: 'Elija la frase de contraseña de la instalación',
+      intro: 'Esta instalación está protegida con una frase de contraseña. Introdúzcala para abrirla.',
+      introNew:
+        'Esta instalación nueva quedará protegida con una frase de contraseña en lugar del llavero de este equipo. Lintel la pedirá en cada arranque y nada más puede abrir la instalación: guárdela en un lugar seguro.',
+      why: 'Por qué no se usa el llavero',
+      form: 'Frase de contraseña de la instalación',
+      passphrase: 'Frase de contraseña',
+      passphraseHintNew:
+        'Al menos {{min}} caracteres. Unas cuantas palabras sin relación entre sí o una frase que solo usted escribiría son una buena opción; evite nombres, fechas y cualquier cosa que esté en este equipo.',
+      confirm: 'Confirmar la frase de contraseña',
+      submit: 'Desbloquear',
+      submitNew: 'Crear la instalación',
+      working: 'Desbloqueando la instalación… tarda un momento.',
+      workingNew: 'Creando la instalación… tarda un momento.',
+      wrong: 'Esa frase de contraseña no abre esta instalación. Vuelva a escribirla.',
+      errors: {
+        required: 'Rellene este campo.',
+        tooShort: 'Demasiado corta: al menos {{min}} caracteres.',
+        tooLong: 'Demasiado larga: como máximo {{max}} caracteres.',
+        mismatch: 'Las dos frases de contraseña no coinciden. Escriba la misma frase dos veces.',
+      },
     },
     login: {
       title: 'Iniciar sesión',
