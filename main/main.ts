@@ -142,7 +142,10 @@ async function start(log: Log): Promise<void> {
   let r: Running;
   let service: Service | undefined;
   try {
-    const s = new Service({ site, log, version });
+    // The keychain holds the site key, so the lintel command cannot export this site: the console does,
+    // into a folder the operator can find (made, 0700, by the first export).
+    const exportDir = path.join(app.getPath('documents'), 'Lintel exports');
+    const s = new Service({ site, log, version, exportDir });
     service = s;
     // Replaces the locked handlers in one synchronous step; the unlock call is answered after it.
     const ipc = lockedIpc.handOver(() => registerIpcTransport(s, log));

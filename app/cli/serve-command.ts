@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { packageVersion, rendererDir } from '../package-info.js';
 import { openOrCreateSite } from '../host/site-host.js';
 import type { Log } from '../log.js';
@@ -41,7 +42,10 @@ export async function serveCommand(
     ...(opts.siteName ? { siteName: opts.siteName } : {}),
     ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
   });
-  const service = new Service({ site, log, version: packageVersion() });
+  // Console exports land beside the site, where whoever runs the server can pick them up; the folder is
+  // made (0700) by the first export.
+  const exportDir = path.join(site.paths.dataDir, 'exports');
+  const service = new Service({ site, log, version: packageVersion(), exportDir });
   let server;
   try {
     const tls = await loadTls(

@@ -31,6 +31,7 @@ import { Operations } from './operations.js';
 import { PasswordHasher, passwordProblem } from './passwords.js';
 import { FailureBackoff } from './rate-limiter.js';
 import { sessionHandlers, unlessBusy } from './session-handlers.js';
+import { siteExportHandlers } from './site-export-handlers.js';
 import { DEFAULT_SESSION_POLICY, SessionManager, type SessionPolicy } from './sessions.js';
 
 /** The built-in administrator role. */
@@ -47,6 +48,12 @@ export interface ServiceOptions {
   clock?: Clock;
   passwords?: PasswordHasher;
   sessionPolicy?: SessionPolicy;
+  /**
+   * Where `site.exportBundle` writes its files: a folder the host chooses for the operator to find
+   * them (`lintel serve`: `<data folder>/exports`; the desktop app: `Documents/Lintel exports`).
+   * Without one the method answers UNAVAILABLE.
+   */
+  exportDir?: string;
 }
 
 function setupTokenHash(token: string): Buffer {
@@ -246,6 +253,7 @@ export class Service {
       ...syncHandlers(this.kit),
       ...operationHandlers(this.kit),
       ...custodyHandlers(),
+      ...siteExportHandlers(this.kit, { dir: this.opts.exportDir, lintelVersion: this.opts.version }),
 
       'audit.list': (p) => {
         const entries = this.audit.list(p);

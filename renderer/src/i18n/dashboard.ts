@@ -31,6 +31,33 @@ export const dashboard = strings(
       title: 'Device health',
       none: 'No gateways, control units or locks are connected yet. They appear here with their battery and last contact once they are.',
     },
+    move: {
+      heading: 'Move this site',
+      intro: 'Export the whole site to one file, to install it with lintel serve or on another computer.',
+      holds:
+        'The file holds everything in this site (cardholders, keys, doors, operators, the audit log and the site’s secrets), encrypted under the passphrase you choose here. It is written on the computer that runs Lintel: for a console in a browser, the server. Importing it needs this passphrase, and a forgotten one cannot be recovered: pass it on apart from the file.',
+      passphrase: 'Export passphrase',
+      passphraseHint:
+        'At least {{min}} characters. A few unrelated words are easy to type and hard to guess.',
+      confirm: 'Confirm export passphrase',
+      showPassphrase: 'Show the passphrase',
+      submit: 'Export the site',
+      working:
+        'Exporting: deriving the key from the passphrase, then copying the site. This takes a few seconds.',
+      done: 'Site exported ({{size}}).',
+      file: 'File',
+      fileHint: 'On the computer that runs Lintel.',
+      importHow:
+        'To install it elsewhere, copy the file to that computer and run this there, with the passphrase at hand (add --data-dir for an empty folder of your choice):',
+      kib: '{{n}} KiB',
+      mib: '{{n}} MiB',
+      errors: {
+        required: 'Fill this in.',
+        tooShort: 'Too short: at least {{min}} characters.',
+        tooLong: 'Too long: at most {{max}} characters.',
+        mismatch: 'The two passphrases differ.',
+      },
+    },
     openMode: {
       standard: 'Standard',
       office: 'Office',
@@ -67,6 +94,34 @@ export const dashboard = strings(
     devices: {
       title: 'Estado de los dispositivos',
       none: 'Todavía no hay pasarelas, unidades de control ni cerraduras conectadas. Aparecerán aquí con su batería y último contacto cuando lo estén.',
+    },
+    move: {
+      heading: 'Trasladar esta instalación',
+      intro:
+        'Exporte toda la instalación a un archivo, para instalarla con lintel serve o en otro ordenador.',
+      holds:
+        'El archivo contiene todo lo de esta instalación (titulares, llaves, puertas, operadores, el registro de auditoría y los secretos de la instalación), cifrado con la frase de paso que elija aquí. Se escribe en el ordenador donde se ejecuta Lintel: para una consola en un navegador, el servidor. Para importarlo hace falta esta frase de paso, y una olvidada no se puede recuperar: entréguela por separado del archivo.',
+      passphrase: 'Frase de paso de la exportación',
+      passphraseHint:
+        'Al menos {{min}} caracteres. Unas cuantas palabras sin relación son fáciles de escribir y difíciles de adivinar.',
+      confirm: 'Confirmar la frase de paso de la exportación',
+      showPassphrase: 'Mostrar la frase de paso',
+      submit: 'Exportar la instalación',
+      working:
+        'Exportando: se deriva la clave de la frase de paso y después se copia la instalación. Tarda unos segundos.',
+      done: 'Instalación exportada ({{size}}).',
+      file: 'Archivo',
+      fileHint: 'En el ordenador donde se ejecuta Lintel.',
+      importHow:
+        'Para instalarla en otro sitio, copie el archivo a ese ordenador y ejecute allí esto, con la frase de paso a mano (añada --data-dir con una carpeta vacía de su elección):',
+      kib: '{{n}} KiB',
+      mib: '{{n}} MiB',
+      errors: {
+        required: 'Rellene este campo.',
+        tooShort: 'Demasiado corta: al menos {{min}} caracteres.',
+        tooLong: 'Demasiado larga: como máximo {{max}} caracteres.',
+        mismatch: 'Las dos frases de paso no coinciden.',
+      },
     },
     openMode: {
       standard: 'Estándar',

@@ -7,6 +7,7 @@ import { call } from '../rpc/client.js';
 import type { SectionProps } from '../section.js';
 import { useFormatTime } from '../site-time.js';
 import { BlacklistPanel } from './blacklist-panel.js';
+import { SiteExportPanel } from './site-export-panel.js';
 import { SiteRenameForm } from './site-rename-form.js';
 import './home-section.css';
 
@@ -155,7 +156,10 @@ export function HomeSection({ site, can, failure, onSiteChanged }: SectionProps)
         </Card>
       </div>
       {can('settings:admin') ? (
-        <SiteRenameForm site={site} onSaved={onSiteChanged} failure={failure} />
+        <>
+          <SiteRenameForm site={site} onSaved={onSiteChanged} failure={failure} />
+          <SiteExportPanel failure={failure} />
+        </>
       ) : null}
     </Stack>
   );
