@@ -18,6 +18,7 @@ import {
   type DesktopCustodyOptions,
   type PassphrasePrompt,
 } from './key-custody.js';
+import { rejectionOf } from '../test/helpers/rejection.js';
 
 const now = () => new Date();
 
@@ -72,14 +73,7 @@ function wrapKinds(dataDir: string): string[] {
   return readKeyring(sitePaths(dataDir).keyring).wraps.map((w) => w.kek.kind);
 }
 
-async function refusal(p: Promise<unknown>): Promise<KeyCustodyError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(KeyCustodyError);
-  return err as KeyCustodyError;
-}
+const refusal = (p: Promise<unknown>) => rejectionOf(p, KeyCustodyError);
 
 describe('openDesktopSite: a new site', () => {
   it('puts the key in the OS keychain and writes no key file', async () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useNativeBinding } from '../app/store/sqlite.js';
 import { repoRoot, tempDir } from '../test/helpers/temp-site.js';
 import { electronSqliteBinding } from './native-binding.js';
+import { NODE_SQLITE_BUILD } from '../test/helpers/native-sqlite.js';
 
 interface BuildScript {
   OUTPUT_DIR: string;
@@ -16,14 +17,7 @@ const buildScript = async () =>
     pathToFileURL(path.join(repoRoot, 'scripts', 'build-electron-sqlite.mjs')).href
   )) as BuildScript;
 
-const NODE_BUILD = path.join(
-  repoRoot,
-  'node_modules',
-  'better-sqlite3-multiple-ciphers',
-  'build',
-  'Release',
-  'better_sqlite3.node',
-);
+const NODE_BUILD = NODE_SQLITE_BUILD;
 
 afterEach(() => useNativeBinding(undefined));
 

@@ -10,6 +10,7 @@ import { KeyCustodyError } from './errors.js';
 import { KekParams } from './kek.js';
 import { readKeyring, writeKeyring } from './keyring.js';
 import { SafeStorageSource, safeStorageRefusal } from './safe-storage.js';
+import { rejectionOf } from '../../test/helpers/rejection.js';
 
 const now = () => new Date();
 
@@ -20,14 +21,7 @@ async function newSite(keychain: CipherKeychain, platform: NodeJS.Platform = 'li
   return { dataDir, keyring: sitePaths(dataDir).keyring };
 }
 
-async function refusal(p: Promise<unknown>): Promise<KeyCustodyError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(KeyCustodyError);
-  return err as KeyCustodyError;
-}
+const refusal = (p: Promise<unknown>) => rejectionOf(p, KeyCustodyError);
 
 describe('SafeStorageSource', () => {
   it('creates a site whose KEK only the keychain unseals, and opens it again', async () => {

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { repoRoot, tempDir } from '../../test/helpers/temp-site.js';
+import { NODE_SQLITE_BUILD } from '../../test/helpers/native-sqlite.js';
+import { tempDir } from '../../test/helpers/temp-site.js';
 import type { StoreError } from './errors.js';
 import { openEncrypted, useNativeBinding, type Db } from './sqlite.js';
 
@@ -11,14 +12,7 @@ import { openEncrypted, useNativeBinding, type Db } from './sqlite.js';
 // "Native modules"); here the Node.js build stands in for it, since it is the one this runtime loads.
 
 const require = createRequire(import.meta.url);
-const NODE_BUILD = path.join(
-  repoRoot,
-  'node_modules',
-  'better-sqlite3-multiple-ciphers',
-  'build',
-  'Release',
-  'better_sqlite3.node',
-);
+const NODE_BUILD = NODE_SQLITE_BUILD;
 
 afterEach(() => useNativeBinding(undefined));
 
