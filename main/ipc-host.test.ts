@@ -62,10 +62,11 @@ afterEach(async () => {
 });
 
 describe('IpcHost rpc', () => {
-  it('answers public methods without a session', async () => {
+  it('answers public methods without a session, as the person at this machine (no setup token)', async () => {
     expect(result(await host.rpc(WINDOW, { method: 'setup.status' }))).toEqual({
       siteName: 'Acme HQ',
       administratorExists: false,
+      tokenRequired: false,
     });
   });
 

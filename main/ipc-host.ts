@@ -86,6 +86,7 @@ export class IpcHost {
       ...(caller ? { caller } : {}),
       source: IPC_SOURCE,
       address: IPC_SOURCE,
+      localOperator: true,
       revealToken: false,
       sessionSink: {
         started: (token) => {

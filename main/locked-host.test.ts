@@ -217,6 +217,7 @@ describe('a new site without a usable keychain', () => {
     expect(result(await s.rpc('setup.status', {}))).toEqual({
       siteName: 'My site',
       administratorExists: false,
+      tokenRequired: false,
     });
     expect(error(await s.rpc('custody.unlock', { passphrase: PASSPHRASE }))).toMatchObject({
       code: ErrorCode.CONFLICT,
@@ -333,7 +334,11 @@ describe('a site the keychain opens', () => {
     // The registry refuses a second handler on a channel, so the locked ones were gone before the
     // Service's arrived; all three are the Service's now.
     expect(s.ipc.channels()).toHaveLength(3);
-    expect(result(await early)).toEqual({ siteName: 'My site', administratorExists: false });
+    expect(result(await early)).toEqual({
+      siteName: 'My site',
+      administratorExists: false,
+      tokenRequired: false,
+    });
     expect(error(await stray).code).toBe(ErrorCode.CONFLICT);
     expect(error(await s.rpc('site.get', {})).code).toBe(ErrorCode.UNAUTHENTICATED);
     expect(await s.ipc.invoke(IPC_CHANNELS.subscribe, CONSOLE, 'site.updated')).toBe(true);

@@ -158,7 +158,6 @@ async function start(log: Log): Promise<void> {
   }
   running = r;
   log.info({ dataDir, created, custody, migrated, version }, 'main: site open');
-  await offerSetupToken(r, log, false);
 }
 
 /** Logs every window out, stops the Service and closes the site (releasing its lock) before exit. */

@@ -47,6 +47,12 @@ export interface CallContext {
     started(token: string, expiresAt: Date): void;
     ended(): void;
   };
+  /**
+   * The transport vouches that the caller sits at this machine: the desktop app's own window, over
+   * IPC. First-run setup then needs no setup token (the token keeps someone on the network from
+   * claiming a fresh site first; the person at the window already holds the machine).
+   */
+  localOperator?: boolean;
   /** Whether `session.login` returns the bearer token in its result (scripts yes, the console no). */
   revealToken: boolean;
   /**

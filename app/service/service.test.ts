@@ -73,8 +73,26 @@ afterEach(() => {
 });
 
 describe('first-run setup', () => {
+  it('needs no token from the desktop app’s own window, and always one from anywhere else', async () => {
+    const local = ctx({ source: 'ipc', address: 'ipc', localOperator: true });
+    expect(ok(await call('setup.status', {}, local))).toMatchObject({ tokenRequired: false });
+    const params = { username: 'admin', password: 'correct horse battery' };
+    // Without the token over the network: refused, and recorded.
+    expect(err(await call('setup.createAdmin', params)).code).toBe(ErrorCode.SETUP_TOKEN_INVALID);
+    const created = ok(await call('setup.createAdmin', params, local));
+    expect(created.operator).toMatchObject({ username: 'admin', roles: [{ id: 1, name: 'administrator' }] });
+    // Once only, however it was done.
+    expect(err(await call('setup.createAdmin', { ...params, username: 'second' }, local)).code).toBe(
+      ErrorCode.SETUP_ALREADY_DONE,
+    );
+  });
+
   it('creates the first administrator once, with the printed token only', async () => {
-    expect(ok(await call('setup.status'))).toEqual({ siteName: 'Acme HQ', administratorExists: false });
+    expect(ok(await call('setup.status'))).toEqual({
+      siteName: 'Acme HQ',
+      administratorExists: false,
+      tokenRequired: true,
+    });
     expect(
       err(
         await call('setup.createAdmin', {
@@ -102,7 +120,11 @@ describe('first-run setup', () => {
       roles: [{ id: 1, name: 'administrator' }],
       mustChangePassword: false,
     });
-    expect(ok(await call('setup.status'))).toEqual({ siteName: 'Acme Tower', administratorExists: true });
+    expect(ok(await call('setup.status'))).toEqual({
+      siteName: 'Acme Tower',
+      administratorExists: true,
+      tokenRequired: true,
+    });
     expect(
       err(
         await call('setup.createAdmin', {
@@ -374,12 +396,21 @@ describe('dispatcher', () => {
 
   it('never returns more than the result schema allows, and hides internal failures', async () => {
     const handlers = {
-      'setup.status': () => ({ siteName: 'S', administratorExists: true, passwordHash: 'secret' }),
+      'setup.status': () => ({
+        siteName: 'S',
+        administratorExists: true,
+        tokenRequired: true,
+        passwordHash: 'secret',
+      }),
       'site.get': () => ({ nonsense: 1 }),
     } as unknown as Handlers;
     const d = new Dispatcher(handlers, silentLogger());
     const status = await d.call({ jsonrpc: '2.0', id: 1, method: 'setup.status' }, ctx());
-    expect((status as RpcSuccess).result).toEqual({ siteName: 'S', administratorExists: true });
+    expect((status as RpcSuccess).result).toEqual({
+      siteName: 'S',
+      administratorExists: true,
+      tokenRequired: true,
+    });
     const { caller } = await adminSession();
     const broken = (await d.call(
       { jsonrpc: '2.0', id: 2, method: 'site.get' },

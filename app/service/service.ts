@@ -177,9 +177,10 @@ export class Service {
     return {
       'rpc.discover': () => buildOpenRpc(this.opts.version) as unknown as { openrpc: string },
 
-      'setup.status': () => ({
+      'setup.status': (_p, ctx) => ({
         siteName: this.siteRepo.get().name,
         administratorExists: this.administratorExists,
+        tokenRequired: !ctx.localOperator,
       }),
 
       'setup.createAdmin': async (p, ctx) => {
@@ -191,12 +192,13 @@ export class Service {
             retryAfterSeconds: wait,
           });
         const live = this.setupTokens.live(this.clock());
-        if (!live || !secretsEqual(setupTokenHash(p.token), live)) {
+        // From the desktop's own window the person at the machine needs no token (CallContext).
+        if (!ctx.localOperator && (!p.token || !live || !secretsEqual(setupTokenHash(p.token), live))) {
           this.setupBackoff.fail(ctx.address);
           this.record(ctx, {
             action: 'setup.createAdmin',
             outcome: 'SETUP_TOKEN_INVALID',
-            detail: { reason: live ? 'wrong token' : 'no live token' },
+            detail: { reason: !p.token ? 'no token' : live ? 'wrong token' : 'no live token' },
           });
           throw new RpcError(
             'SETUP_TOKEN_INVALID',

@@ -24,7 +24,7 @@ type View =
   | { kind: 'loading' }
   | { kind: 'failed'; message: string }
   | { kind: 'locked'; lock: Lock }
-  | { kind: 'setup'; siteName: string }
+  | { kind: 'setup'; siteName: string; tokenRequired: boolean }
   | { kind: 'login'; siteName: string; notice?: string; username?: string }
   | { kind: 'password'; session?: Session | undefined }
   | { kind: 'home'; session: Session };
@@ -77,7 +77,8 @@ async function startingView(): Promise<View> {
     if (isRpcError(err, 'SITE_LOCKED')) return { kind: 'locked', lock: lockOf(err) };
     throw err;
   }
-  if (!status.administratorExists) return { kind: 'setup', siteName: status.siteName };
+  if (!status.administratorExists)
+    return { kind: 'setup', siteName: status.siteName, tokenRequired: status.tokenRequired };
   try {
     return viewFor(await call('session.current', {}));
   } catch (err) {
@@ -161,6 +162,7 @@ export function App() {
       return (
         <SetupScreen
           siteName={view.siteName}
+          tokenRequired={view.tokenRequired}
           onCreated={(username) => toLogin(t('setup.created', { username }), username)}
           onAlreadyDone={() => toLogin(t('setup.alreadyDone'))}
         />

@@ -7,6 +7,11 @@ import { OperatorSummary } from './session.js';
 export const SetupStatus = z.object({
   siteName: z.string(),
   administratorExists: z.boolean().describe('false until setup.createAdmin has succeeded once'),
+  tokenRequired: z
+    .boolean()
+    .describe(
+      'whether setup.createAdmin needs the setup token: always, except from the desktop app’s own window',
+    ),
 });
 
 /** First-run setup: the only path to the first administrator, gated by a one-time token. */
@@ -22,7 +27,12 @@ export const setupMethods = {
   'setup.createAdmin': method({
     summary: 'Creates the first administrator with the one-time setup token the service printed.',
     params: z.strictObject({
-      token: z.string().min(1, 'must not be empty').max(200),
+      token: z
+        .string()
+        .min(1, 'must not be empty')
+        .max(200)
+        .optional()
+        .describe('the one-time setup token; not needed from the desktop app’s own window'),
       username: Username,
       password: Password,
       displayName: DisplayName.optional(),

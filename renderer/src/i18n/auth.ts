@@ -9,6 +9,8 @@ export const auth = strings(
       intro:
         'No administrator exists yet. Enter the setup token that <code>lintel serve</code> printed when it started, then create the first administrator of this site.',
       form: 'First administrator',
+      introLocal:
+        'No administrator exists yet. Create the first administrator of this site: on this computer no setup token is needed.',
       token: 'Setup token',
       tokenHint: 'Looks like ABCD-EFGH-…; it is valid for 24 hours.',
       siteName: 'Site name',
@@ -122,6 +124,8 @@ export const auth = strings(
       intro:
         'Todavía no existe ningún administrador. Introduzca el token de configuración que <code>lintel serve</code> mostró al arrancar y cree el primer administrador de esta instalación.',
       form: 'Primer administrador',
+      introLocal:
+        'Todavía no existe ningún administrador. Cree el primer administrador de esta instalación: en este ordenador no hace falta token de configuración.',
       token: 'Token de configuración',
       tokenHint: 'Tiene la forma ABCD-EFGH-…; es válido durante 24 horas.',
       siteName: 'Nombre de la instalación',

@@ -61,6 +61,30 @@ describe('the setup screen', () => {
     });
   });
 
+  it('asks for no token in the desktop app’s own window, and sends none', async () => {
+    callMock.mockResolvedValueOnce({ operator: adminSession.operator });
+    const onCreated = vi.fn();
+    renderInConsole(
+      <SetupScreen
+        siteName="Lintel site"
+        tokenRequired={false}
+        onCreated={onCreated}
+        onAlreadyDone={vi.fn()}
+      />,
+    );
+    expect(screen.queryByLabelText(/^Setup token/)).toBeNull();
+    expect(screen.getByText(/no setup token is needed/)).toBeTruthy();
+    await userEvent.type(screen.getByLabelText(/^Administrator username/), 'admin');
+    await userEvent.type(screen.getByLabelText(/^Password/), 'correct horse battery staple');
+    await userEvent.type(screen.getByLabelText(/^Confirm password/), 'correct horse battery staple');
+    await submit();
+    await waitFor(() => expect(onCreated).toHaveBeenCalledWith('admin'));
+    expect(callMock).toHaveBeenCalledWith('setup.createAdmin', {
+      username: 'admin',
+      password: 'correct horse battery staple',
+    });
+  });
+
   it('sends a new site name and display name, and goes to login when setup is already done', async () => {
     callMock.mockRejectedValueOnce(rpcError('SETUP_ALREADY_DONE'));
     const onAlreadyDone = vi.fn();

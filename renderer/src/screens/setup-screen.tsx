@@ -19,10 +19,13 @@ const PARAM_FIELDS = ['token', 'siteName', 'username', 'displayName', 'password'
 /** First run: the setup token the service printed, and the site's first administrator. */
 export function SetupScreen({
   siteName,
+  tokenRequired = true,
   onCreated,
   onAlreadyDone,
 }: {
   siteName: string;
+  /** False in the desktop app's own window, where the person at the machine needs no token. */
+  tokenRequired?: boolean;
   onCreated: (username: string) => void;
   onAlreadyDone: () => void;
 }) {
@@ -36,7 +39,7 @@ export function SetupScreen({
     setError,
     formState: { errors },
   } = useForm({
-    resolver: zodResolver(setupForm),
+    resolver: zodResolver(setupForm(tokenRequired)),
     defaultValues: {
       token: '',
       siteName,
@@ -65,7 +68,7 @@ export function SetupScreen({
   const submit = handleSubmit(({ token, username, password, displayName, siteName: name }) => {
     setFormError(undefined);
     create.mutate({
-      token,
+      ...(token ? { token } : {}),
       username,
       password,
       ...(displayName ? { displayName } : {}),
@@ -83,19 +86,25 @@ export function SetupScreen({
   return (
     <Screen title={t('setup.title')}>
       <Text>
-        <Trans t={t} i18nKey="setup.intro" components={{ code: <code /> }} />
+        <Trans
+          t={t}
+          i18nKey={tokenRequired ? 'setup.intro' : 'setup.introLocal'}
+          components={{ code: <code /> }}
+        />
       </Text>
       <form className="auth-form" onSubmit={submit} noValidate aria-busy={busy} aria-label={t('setup.form')}>
         <Stack gap="md">
           {formError ? <Alert color="red">{formError}</Alert> : null}
-          <TextInput
-            {...field('token')}
-            label={t('setup.token')}
-            description={t('setup.tokenHint')}
-            autoComplete="one-time-code"
-            spellCheck={false}
-            {...required}
-          />
+          {tokenRequired ? (
+            <TextInput
+              {...field('token')}
+              label={t('setup.token')}
+              description={t('setup.tokenHint')}
+              autoComplete="one-time-code"
+              spellCheck={false}
+              {...required}
+            />
+          ) : null}
           <TextInput
             {...field('siteName', limits.displayName)}
             label={t('setup.siteName')}

@@ -33,27 +33,31 @@ const createAdmin = setupMethods['setup.createAdmin'].params;
 
 /**
  * First-run setup. The site name is required here (it arrives filled in); the display name may be
- * left empty (it is then not sent); the password is typed twice.
+ * left empty (it is then not sent); the password is typed twice. The token is asked for unless the
+ * service says it needs none (the desktop app's own window).
  */
-export const setupForm = createAdmin
-  .omit({ timeZone: true })
-  .extend({
-    token: trimmed(createAdmin.shape.token),
-    siteName: DisplayName,
-    displayName: z
-      .string()
-      .transform((s) => s.trim() || undefined)
-      .pipe(DisplayName.optional()),
-    confirm: z.string(),
-  })
-  .refine((v) => v.password === v.confirm, {
-    path: ['confirm'],
-    message: 'mismatch',
-    when: bothGiven('password', 'confirm'),
-  });
+export const setupForm = (tokenRequired: boolean) =>
+  createAdmin
+    .omit({ timeZone: true })
+    .extend({
+      token: tokenRequired
+        ? trimmed(createAdmin.shape.token.unwrap())
+        : z.string().transform(() => undefined),
+      siteName: DisplayName,
+      displayName: z
+        .string()
+        .transform((s) => s.trim() || undefined)
+        .pipe(DisplayName.optional()),
+      confirm: z.string(),
+    })
+    .refine((v) => v.password === v.confirm, {
+      path: ['confirm'],
+      message: 'mismatch',
+      when: bothGiven('password', 'confirm'),
+    });
 
 /** What the setup form holds as typed. */
-export type SetupFormValues = z.input<typeof setupForm>;
+export type SetupFormValues = z.input<ReturnType<typeof setupForm>>;
 
 /** Login: exactly the method's params. */
 export const loginForm = sessionMethods['session.login'].params;
