@@ -64,13 +64,14 @@ async function openWindow(log: Log): Promise<void> {
   });
 }
 
-async function offerSetupToken(r: Running, log: Log, always: boolean): Promise<void> {
+/** Help › Show Setup Token…: a fresh token (the window itself needs none), or that setup is done. */
+async function offerSetupToken(r: Running, log: Log): Promise<void> {
   try {
     const token = r.service.issueSetupToken();
     if (token) await showSetupToken(mainWindow, token, r.dataDir);
-    else if (always) await showNoSetupNeeded(mainWindow);
+    else await showNoSetupNeeded(mainWindow);
   } catch (err) {
-    // A dialog that fails must not take the console down with it; the menu can show a new token.
+    // A dialog that fails must not take the console down with it.
     log.error({ err }, 'main: showing the setup token failed');
   }
 }
@@ -112,7 +113,7 @@ async function start(log: Log): Promise<void> {
             ),
           // Before the site is open there is no Service to make a token.
           showSetupToken: () => {
-            if (running) void offerSetupToken(running, log, true);
+            if (running) void offerSetupToken(running, log);
           },
         },
       }),
