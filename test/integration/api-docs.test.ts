@@ -16,7 +16,7 @@ describe('docs/api.md', () => {
     const doc = buildOpenRpc('x');
     const setup = doc.methods.find((m) => m.name === 'setup.createAdmin')!;
     expect(setup.params.map((p) => [p.name, p.required])).toEqual([
-      ['token', true],
+      ['token', false], // not needed from the desktop app's own window
       ['username', true],
       ['password', true],
       ['displayName', false],
