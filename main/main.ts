@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, safeStorage, session } from 'electron';
 import { createLogger, type Log } from '../app/log.js';
 import { packageVersion, rendererDir } from '../app/package-info.js';
+import { socketHidDevices } from '../app/ncoder/hid-socket.js';
 import { Service } from '../app/service/service.js';
+import { nodeHidDevices } from '../native/hid-device.js';
 import { systemClock, type OpenSite } from '../app/site/site.js';
 import { useNativeBinding } from '../app/store/sqlite.js';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
@@ -146,7 +148,10 @@ async function start(log: Log): Promise<void> {
     // The keychain holds the site key, so the lintel command cannot export this site: the console does,
     // into a folder the operator can find (made, 0700, by the first export).
     const exportDir = path.join(app.getPath('documents'), 'Lintel exports');
-    const s = new Service({ site, log, version, exportDir });
+    // The NCoder on USB; `LINTEL_NCODER_SOCKET` points at a `lintel sim ncoder` instead (demos, tests).
+    const socket = process.env.LINTEL_NCODER_SOCKET;
+    const hid = socket ? socketHidDevices(socket) : nodeHidDevices;
+    const s = new Service({ site, log, version, exportDir, hid });
     service = s;
     // Replaces the locked handlers in one synchronous step; the unlock call is answered after it.
     const ipc = lockedIpc.handOver(() => registerIpcTransport(s, log));

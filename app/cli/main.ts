@@ -15,6 +15,7 @@ import { serveCommand } from './serve-command.js';
 import { auditVerifyCommand } from './audit-commands.js';
 import { resetPasswordCommand } from './operator-commands.js';
 import { exportCommand, importCommand } from './site-commands.js';
+import { registerSimCommands } from './sim-commands.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -53,7 +54,12 @@ export function buildProgram(): Command {
       .option('--tls-cert <file>', 'PEM certificate to use instead of the self-signed one')
       .option('--tls-key <file>', 'PEM private key for --tls-cert')
       .option('--site-name <name>', 'name of a site created by this run')
-      .option('--time-zone <zone>', 'IANA time zone of a site created by this run'),
+      .option('--time-zone <zone>', 'IANA time zone of a site created by this run')
+      .option(
+        '--ncoder-socket <path>',
+        'reach the NCoder encoder through this simulator socket (`lintel sim ncoder`) instead of USB (or set LINTEL_NCODER_SOCKET)',
+      )
+      .option('--no-usb', 'do not look for a USB NCoder'),
   ).action((opts) => serveCommand(opts, log()));
 
   const db = program
@@ -150,6 +156,8 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       process.exitCode = await resetPasswordCommand(opts, process.stdout);
     });
+
+  registerSimCommands(program, log);
   return program;
 }
 

@@ -4,6 +4,8 @@ import { openOrCreateSite } from '../host/site-host.js';
 import type { Log } from '../log.js';
 import { startHttpsServer } from '../server/https-server.js';
 import { loadTls } from '../server/tls.js';
+import { socketHidDevices } from '../ncoder/hid-socket.js';
+import type { HidDevices } from '../ports/hid.js';
 import { Service } from '../service/service.js';
 import { systemClock } from '../site/site.js';
 import { kekSourceFor, resolveDataDir, type SiteOptions } from './kek-options.js';
@@ -16,6 +18,28 @@ export interface ServeOptions extends SiteOptions {
   tlsKey?: string;
   siteName?: string;
   timeZone?: string;
+  /** The NCoder simulator's socket; without it, the USB NCoder (unless `usb` is false). */
+  ncoderSocket?: string;
+  usb?: boolean;
+}
+
+/**
+ * Where the Service looks for the NCoder: the simulator's socket when one is named, else the USB HID
+ * devices. node-hid is loaded only then, so a server without libusb still serves (without an encoder).
+ */
+async function encoderDevices(opts: ServeOptions, log: Log): Promise<HidDevices | undefined> {
+  const socket = opts.ncoderSocket ?? process.env.LINTEL_NCODER_SOCKET;
+  if (socket) return socketHidDevices(socket);
+  if (opts.usb === false) return undefined;
+  try {
+    return (await import('../../native/hid-device.js')).nodeHidDevices;
+  } catch (err) {
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'serve: no USB HID access: no NCoder',
+    );
+    return undefined;
+  }
 }
 
 /**
@@ -45,7 +69,8 @@ export async function serveCommand(
   // Console exports land beside the site, where whoever runs the server can pick them up; the folder is
   // made (0700) by the first export.
   const exportDir = path.join(site.paths.dataDir, 'exports');
-  const service = new Service({ site, log, version: packageVersion(), exportDir });
+  const hid = await encoderDevices(opts, log);
+  const service = new Service({ site, log, version: packageVersion(), exportDir, ...(hid ? { hid } : {}) });
   let server;
   try {
     const tls = await loadTls(

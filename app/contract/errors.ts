@@ -23,6 +23,8 @@ export const ErrorCode = {
   PASSWORD_CHANGE_REQUIRED: 1012,
   CANCELLED: 1013,
   SITE_LOCKED: 1014,
+  ENCODER_UNAVAILABLE: 1015,
+  CARD_ERROR: 1016,
 } as const;
 
 /** The symbolic name of an error code, carried in `error.data.name` so logs and clients can read it. */
@@ -67,6 +69,10 @@ export const errorDescriptions: Record<ErrorName, string> = {
   CANCELLED: 'The operator cancelled the operation (operations.cancel) before it wrote anything.',
   SITE_LOCKED:
     'Desktop app only: the site waits for its passphrase because the OS keychain cannot hold its key (data.reason says why); data.creating is true when a new site needs a passphrase chosen (at least data.minLength characters). Send it with custody.unlock.',
+  ENCODER_UNAVAILABLE:
+    'The NCoder cannot be used (data.reason: absent, unpaired, paired-elsewhere, unplugged, timeout, busy): plug it in, pair it, or wait for the operation in progress.',
+  CARD_ERROR:
+    'The card in the encoder cannot be used for this (data.reason: no-card, removed, not-lintel, other-site, wrong-keys, corrupt, full, unknown-key, unverified); the message says what to do. Nothing was half-written.',
 };
 
 /** The data of a SITE_LOCKED error: what the console's unlock screen needs to ask for the passphrase. */

@@ -3,6 +3,7 @@ import type { Permission } from './permissions.js';
 import { Site } from './methods/site.js';
 import { OperationProgress } from './methods/operations.js';
 import { AccessEvent } from './methods/events.js';
+import { EncoderStatus } from './methods/encoder.js';
 
 /**
  * One kind of live event: its payload schema and who receives it: every session holding `permission`,
@@ -26,6 +27,12 @@ export const events = {
     summary: 'A long call of this session (named by its operationId) made progress.',
     payload: OperationProgress,
     ownSession: true,
+  },
+  'encoder.changed': {
+    summary:
+      'The NCoder was plugged in, unplugged, paired or became busy or ready (the card on it is not tracked: poll encoder.status).',
+    payload: EncoderStatus,
+    permission: 'keys:encode',
   },
   'events.appended': {
     summary:

@@ -13,6 +13,7 @@ import { sessionMethods } from './methods/session.js';
 import { setupMethods } from './methods/setup.js';
 import { siteMethods } from './methods/site.js';
 import { operationMethods } from './methods/operations.js';
+import { encoderMethods } from './methods/encoder.js';
 import { DEFAULT_REQUEST_BYTES } from './method.js';
 
 export * from './errors.js';
@@ -36,7 +37,17 @@ export {
   OperatorDirectory,
 } from './methods/directory.js';
 export { Site } from './methods/site.js';
-export { OperationId, OperationProgress } from './methods/operations.js';
+export { CardStep, OperationId, OperationProgress } from './methods/operations.js';
+export {
+  CARD_AUDIT_EVENTS,
+  CardAuditRecord,
+  CardInField,
+  CardReport,
+  CardRight,
+  EncodeResult,
+  EncoderState,
+  EncoderStatus,
+} from './methods/encoder.js';
 
 /**
  * The one RPC contract: every method the service answers, shared by the dispatcher, `lintel serve`,
@@ -57,6 +68,7 @@ export const contract = {
   ...syncMethods,
   ...operationMethods,
   ...custodyMethods,
+  ...encoderMethods,
 };
 
 /** Every method name. */

@@ -1,4 +1,4 @@
-import type { OperationProgress } from '../contract/methods/operations.js';
+import type { CardStep, OperationProgress } from '../contract/methods/operations.js';
 import type { CallContext } from '../rpc/context.js';
 import { RpcError } from '../rpc/rpc-error.js';
 import type { EventBus } from './event-bus.js';
@@ -18,6 +18,7 @@ export class Operation {
   private stage: Stage = 'reading';
   private lastReport = 0;
   private ended = false;
+  private cardStep: CardStep | undefined;
 
   constructor(
     private readonly method: string,
@@ -36,6 +37,13 @@ export class Operation {
     if (now - this.lastReport < REPORT_EVERY_MS) return;
     this.lastReport = now;
     this.send(done, total, rows);
+  }
+
+  /** Enters a step of a card operation (reported at once, with `done` of `total` steps). */
+  step(step: CardStep, done: number, total: number): void {
+    this.cardStep = step;
+    this.lastReport = performance.now();
+    this.send(done, total);
   }
 
   /** Enters the writing stage: from here the call completes, so cancelling is refused (CANCELLED if it came first). */
@@ -78,6 +86,7 @@ export class Operation {
       done,
       total,
       ...(rows !== undefined ? { rows } : {}),
+      ...(this.cardStep ? { step: this.cardStep } : {}),
     });
   }
 }

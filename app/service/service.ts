@@ -15,6 +15,9 @@ import { SessionRepo } from '../store/session-repo.js';
 import { SetupTokenRepo } from '../store/setup-token-repo.js';
 import { SiteRepo } from '../store/site-repo.js';
 import { custodyHandlers } from './custody-handlers.js';
+import { encoderHandlers, pairingSecret } from './encoder-handlers.js';
+import { NcoderLink } from '../ncoder/ncoder-link.js';
+import type { HidDevices } from '../ports/hid.js';
 import { directoryHandlers } from './directory-handlers.js';
 import { EventBus } from './event-bus.js';
 import type { ServiceKit } from './handler-kit.js';
@@ -54,6 +57,11 @@ export interface ServiceOptions {
    * Without one the method answers UNAVAILABLE.
    */
   exportDir?: string;
+  /**
+   * Where to look for the NCoder encoder: the real USB HID devices (native/hid-device.ts), or the
+   * simulator's socket (`lintel sim ncoder`). Without it the encoder methods answer ENCODER_UNAVAILABLE.
+   */
+  hid?: HidDevices;
 }
 
 function setupTokenHash(token: string): Buffer {
@@ -81,6 +89,8 @@ export class Service {
   private readonly loginGuard: LoginGuard;
   private readonly setupBackoff = new FailureBackoff();
   private readonly sweeper: NodeJS.Timeout;
+  /** The NCoder on this machine, when the host gave HID access. */
+  readonly encoder: NcoderLink | undefined;
 
   constructor(private readonly opts: ServiceOptions) {
     const db = opts.site.db;
@@ -115,6 +125,7 @@ export class Service {
       audit: this.audit,
       record: (ctx, e) => this.record(ctx, e),
     };
+    this.encoder = opts.hid && this.encoderLink(opts.hid);
     this.dispatcher = new Dispatcher(this.handlers(), this.log, DEFAULT_LIMITS, (r) => this.recordCall(r));
     this.sessions.sweep();
     this.sweeper = setInterval(() => this.sessions.sweep(), 3_600_000).unref();
@@ -146,9 +157,22 @@ export class Service {
     return this.sessions.resolve(token, opts);
   }
 
-  /** Stops timers; the host closes the site. */
+  /** Stops timers and lets go of the encoder; the host closes the site. */
   close(): void {
     clearInterval(this.sweeper);
+    void this.encoder?.stop();
+  }
+
+  /** Looks for the NCoder, authenticating it with the pairing key stored for its serial; tells sessions of changes. */
+  private encoderLink(hid: HidDevices): NcoderLink {
+    const link = new NcoderLink({
+      devices: hid,
+      pairingKey: (serial) => this.opts.site.secrets.get(pairingSecret(serial))?.value,
+      log: this.log,
+    });
+    link.onChange((status) => this.events.publish('encoder.changed', { ...status, card: null }));
+    link.start();
+    return link;
   }
 
   /** Writes the audit entry of a call (see {@link ServiceKit.record}). */
@@ -255,6 +279,7 @@ export class Service {
       ...syncHandlers(this.kit),
       ...operationHandlers(this.kit),
       ...custodyHandlers(),
+      ...encoderHandlers(this.kit, this.encoder),
       ...siteExportHandlers(this.kit, { dir: this.opts.exportDir, lintelVersion: this.opts.version }),
 
       'audit.list': (p) => {

@@ -36,6 +36,53 @@ function keyEvent(
   };
 }
 
+/** What a new key needs. */
+export interface NewKey {
+  userId: number;
+  /** Upper-case hex. */
+  uid: string;
+  expiresAt?: string | undefined;
+  revalidationHours?: number | undefined;
+}
+
+/**
+ * Issues a key inside the caller's transaction, with its audit entry: refuses a user outside the
+ * caller's partition (as missing), an expiry in the past, and a card UID that already holds a live key.
+ * Used by keys.issue and by the encoder (which issues the key it is about to write).
+ */
+export function issueKey(
+  kit: ServiceKit,
+  ctx: CallContext,
+  k: NewKey,
+  now: Date,
+  /** Whether to write the audit entry now (the encoder writes it once the card holds the key). */
+  record = true,
+): number {
+  const db = kit.site.db;
+  const keys = new CredentialRepo(db);
+  ctx.audit!.target = `user:${k.userId}`;
+  if (
+    !new CardholderRepo(db).byId(k.userId, now) ||
+    hiddenFrom(db, ctx, 'keys:encode', 'cardholder', [k.userId]).length
+  )
+    throw notFound('user', k.userId);
+  const expiresAt = k.expiresAt === undefined ? null : new Date(k.expiresAt).toISOString();
+  if (expiresAt !== null && expiresAt <= now.toISOString())
+    throw invalidParams([{ path: 'expiresAt', message: 'must be in the future' }]);
+  const holder = keys.liveByUid(k.uid, now);
+  if (holder !== undefined)
+    throw new RpcError('CONFLICT', `Card ${k.uid} is already key ${holder}: cancel that key first`, {
+      reason: 'uid in use',
+      keyId: holder,
+    });
+  const revalidationHours = k.revalidationHours ?? null;
+  const id = keys.issue({ userId: k.userId, uid: k.uid, expiresAt, revalidationHours }, now);
+  const detail = { userId: k.userId, uid: k.uid, expiresAt, revalidationHours };
+  if (record) kit.record(ctx, { action: 'keys.issue', target: `key:${id}`, detail });
+  else ctx.audit!.detail = { ...ctx.audit!.detail, keyId: id, ...detail };
+  return id;
+}
+
 /**
  * Keys: issue, cancel (onto the blacklist), revalidate; and the blacklist's state and compaction. A
  * partitioned operator sees and handles only the keys of the users inside their partition (a key is
@@ -47,7 +94,6 @@ export function userKeyHandlers(
   'keys.list' | 'keys.issue' | 'keys.cancel' | 'keys.revalidate' | 'blacklist.status' | 'blacklist.compact'
 > {
   const db = kit.site.db;
-  const users = new CardholderRepo(db);
   const keys = new CredentialRepo(db);
   const eventLog = new EventLog(db, kit.events);
   const compactionCutoff = (now: Date) => new Date(now.getTime() - COMPACTION_MARGIN_SECONDS * 1000);
@@ -58,28 +104,7 @@ export function userKeyHandlers(
     'keys.issue': (p, ctx) =>
       db.transaction(() => {
         const now = kit.clock();
-        ctx.audit!.target = `user:${p.userId}`;
-        if (!users.byId(p.userId, now) || hiddenFrom(db, ctx, 'keys:encode', 'cardholder', [p.userId]).length)
-          throw notFound('user', p.userId);
-        const expiresAt = p.expiresAt === undefined ? null : new Date(p.expiresAt).toISOString();
-        if (expiresAt !== null && expiresAt <= now.toISOString())
-          throw invalidParams([{ path: 'expiresAt', message: 'must be in the future' }]);
-        const uid = p.uid.toUpperCase();
-        const holder = keys.liveByUid(uid, now);
-        if (holder !== undefined)
-          throw new RpcError('CONFLICT', `Card ${uid} is already key ${holder}: cancel that key first`, {
-            reason: 'uid in use',
-            keyId: holder,
-          });
-        const id = keys.issue(
-          { userId: p.userId, uid, expiresAt, revalidationHours: p.revalidationHours ?? null },
-          now,
-        );
-        kit.record(ctx, {
-          action: 'keys.issue',
-          target: `key:${id}`,
-          detail: { userId: p.userId, uid, expiresAt, revalidationHours: p.revalidationHours ?? null },
-        });
+        const id = issueKey(kit, ctx, { ...p, uid: p.uid.toUpperCase() }, now);
         return keys.byId(id, now)!;
       })(),
 

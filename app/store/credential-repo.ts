@@ -189,6 +189,14 @@ export class CredentialRepo {
     );
   }
 
+  /**
+   * Removes a key that never reached a card (the encoder failed before the card's commit). Only for
+   * that: a key that may be on a card is never deleted, so its id is never given to another key.
+   */
+  discardUnwritten(id: number): void {
+    this.db.prepare('DELETE FROM credential WHERE id = ?').run(id);
+  }
+
   /** Cancels a key still at `version`; false if stale or gone. */
   cancel(id: number, version: number, now: Date): boolean {
     const at = now.toISOString();

@@ -3,7 +3,12 @@ import { kekId } from '../keys/kek.js';
 import type { Db } from './sqlite.js';
 
 /** Purposes of the secrets the site keeps; the purpose is part of each secret's associated data. */
-export type SecretPurpose = 'site.master' | 'tls.private-key' | 'directory.bind-password';
+export type SecretPurpose =
+  | 'site.master'
+  | 'tls.private-key'
+  | 'directory.bind-password'
+  /** The pairing key of one NCoder encoder, by its serial number (each encoder has its own). */
+  | `ncoder.pairing/${string}`;
 
 interface SecretRow {
   purpose: string;

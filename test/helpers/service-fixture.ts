@@ -1,6 +1,7 @@
 import type { MethodName, ParamsOf } from '../../app/contract/index.js';
 import type { RpcFailure, RpcResponse, RpcSuccess } from '../../app/contract/jsonrpc.js';
 import { silentLogger } from '../../app/log.js';
+import type { HidDevices } from '../../app/ports/hid.js';
 import type { CallContext, Caller } from '../../app/rpc/context.js';
 import { PasswordHasher } from '../../app/service/passwords.js';
 import { Service } from '../../app/service/service.js';
@@ -57,7 +58,9 @@ export function params<M extends MethodName>(_m: M, p: ParamsOf<M>): ParamsOf<M>
 }
 
 /** Starts a Service on a fresh site and creates the first administrator `admin`. */
-export async function serviceFixture(opts: { passwords?: PasswordHasher } = {}): Promise<ServiceFixture> {
+export async function serviceFixture(
+  opts: { passwords?: PasswordHasher; hid?: HidDevices } = {},
+): Promise<ServiceFixture> {
   const temp = await makeSite('Fixture site');
   const site = await openTemp(temp);
   let clock = new Date('2026-11-29T09:00:00Z');
@@ -68,6 +71,7 @@ export async function serviceFixture(opts: { passwords?: PasswordHasher } = {}):
     version: '0.0.0-test',
     clock: () => clock,
     passwords,
+    ...(opts.hid ? { hid: opts.hid } : {}),
   });
   const setupToken = service.issueSetupToken()!;
 
