@@ -49,6 +49,15 @@ export function errorText(err: unknown): string {
       const issues = (err.data.issues ?? []) as ParamIssue[];
       return issues.length ? t('form.checkThese', { list: issueList(issues) }) : sentence(err.message);
     }
+    case 'ENCODER_UNAVAILABLE':
+    case 'CARD_ERROR': {
+      // Each reason says what to do; a reason this console does not know keeps the service's words.
+      const group = err.name === 'CARD_ERROR' ? 'card' : 'encoder';
+      const reason = typeof err.data.reason === 'string' ? err.data.reason : '';
+      return t(`failures.${group}.${reason}` as 'failures.card.removed', {
+        defaultValue: sentence(err.message),
+      });
+    }
     case 'INTERNAL_ERROR':
       return typeof err.data.ref === 'string'
         ? t('failures.internalRef', { ref: err.data.ref })

@@ -25,6 +25,13 @@ export const sections: readonly Section[] = [
     Component: screen(() => import('./screens/users-screen.js'), 'UsersScreen'),
   },
   {
+    id: 'encoder',
+    label: 'encoder',
+    title: 'encoder',
+    permission: 'keys:encode',
+    Component: screen(() => import('./screens/encoder/encoder-screen.js'), 'EncoderScreen'),
+  },
+  {
     id: 'time-periods',
     label: 'timePeriods',
     permission: 'doors:read',
@@ -94,10 +101,10 @@ export const sections: readonly Section[] = [
 ];
 
 /**
- * Places kept in the navigation for what arrives with its hardware: the USB encoder, the portable
- * programming device, door gateways and mobile keys. Shown disabled until their issues land.
+ * Places kept in the navigation for what arrives with its hardware: the portable programming device,
+ * door gateways and mobile keys. Shown disabled until their issues land.
  */
-export const comingSections = ['encoder', 'ppd', 'gateways', 'mobileKeys'] as const;
+export const comingSections = ['ppd', 'gateways', 'mobileKeys'] as const;
 
 /**
  * Starts downloading the screen of the section a route opens (`#/users` → users; `#/` → home), so a

@@ -92,10 +92,42 @@ export const common = strings(
       unreachable: 'Cannot reach the Lintel service. Check that it is running, then try again.',
       internalRef: 'The service failed (reference {{ref}}). Its log has the details.',
       internal: 'The service failed. Its log has the details.',
+      /** ENCODER_UNAVAILABLE, by its data.reason. */
+      encoder: {
+        absent:
+          'No NCoder is connected. Plug it into the computer the Lintel service runs on, then try again.',
+        unpaired:
+          'The NCoder is not paired with this site yet: an administrator pairs it on the Encoder screen.',
+        'paired-elsewhere': 'This NCoder belongs to another site: factory-reset it to pair it here.',
+        unplugged:
+          'The NCoder was unplugged. Plug it in again, place the card and press Read to check what it holds.',
+        timeout: 'The NCoder stopped answering. Unplug it, plug it in again, then retry.',
+        busy: 'The NCoder is busy with another operation. Wait for it to finish, then try again.',
+      },
+      /** CARD_ERROR, by its data.reason. */
+      card: {
+        'no-card': 'There is no card on the encoder. Place one on it and try again.',
+        removed:
+          'The card was taken off the encoder too soon. Nothing was half-written: place the card again and retry.',
+        'not-lintel':
+          'Lintel cannot use this card: it is not a DESFire EV2 card, or another system uses it. Lintel leaves it alone: use a blank DESFire EV2 card.',
+        'other-site':
+          'This card belongs to another Lintel site. Erase it on that site before encoding it here.',
+        'wrong-keys':
+          'The card refused this site’s keys: it may come from another site or from before a change of the card keys. Read it to see what it is; if that fails too, set the card aside.',
+        corrupt:
+          'The Lintel data on this card is damaged, or in a format this console cannot read. If it held a key, cancel that key from its holder’s keys; then erase the card for reuse.',
+        full: 'The card has no room for this data. Give the user fewer doors or zones, or use a card with more memory.',
+        'unknown-key':
+          'The card carries a key this site has no record of (deleted, or from an older copy of the database). Erase the card for reuse and encode it again.',
+        unverified:
+          'The write could not be confirmed: the card holds either its old data or the new. Place the card again and press Read to check what it holds.',
+      },
     },
     titles: {
       events: 'Access events',
       directory: 'Directory (LDAP) settings',
+      encoder: 'Card encoder',
     },
   },
   {
@@ -189,10 +221,41 @@ export const common = strings(
         'No se puede conectar con el servicio Lintel. Compruebe que está en marcha y vuelva a intentarlo.',
       internalRef: 'El servicio ha fallado (referencia {{ref}}). Su registro tiene los detalles.',
       internal: 'El servicio ha fallado. Su registro tiene los detalles.',
+      encoder: {
+        absent:
+          'No hay ningún NCoder conectado. Conéctelo al ordenador en el que se ejecuta el servicio Lintel y vuelva a intentarlo.',
+        unpaired:
+          'El NCoder aún no está emparejado con esta instalación: un administrador lo empareja en la pantalla Codificador.',
+        'paired-elsewhere':
+          'Este NCoder pertenece a otra instalación: restablézcalo de fábrica para emparejarlo aquí.',
+        unplugged:
+          'Se ha desconectado el NCoder. Vuelva a conectarlo, coloque la tarjeta y pulse Leer para comprobar qué contiene.',
+        timeout: 'El NCoder ha dejado de responder. Desconéctelo, vuelva a conectarlo y reintente.',
+        busy: 'El NCoder está ocupado con otra operación. Espere a que termine y vuelva a intentarlo.',
+      },
+      card: {
+        'no-card': 'No hay ninguna tarjeta en el codificador. Coloque una y vuelva a intentarlo.',
+        removed:
+          'Se retiró la tarjeta del codificador demasiado pronto. No quedó nada a medio escribir: vuelva a colocarla y reintente.',
+        'not-lintel':
+          'Lintel no puede usar esta tarjeta: no es una DESFire EV2, u otro sistema la usa. Lintel no la toca: use una tarjeta DESFire EV2 en blanco.',
+        'other-site':
+          'Esta tarjeta pertenece a otra instalación Lintel. Bórrela en esa instalación antes de codificarla aquí.',
+        'wrong-keys':
+          'La tarjeta rechazó las claves de esta instalación: puede venir de otra instalación o ser de antes de un cambio de las claves de tarjeta. Léala para ver qué es; si también falla, aparte la tarjeta.',
+        corrupt:
+          'Los datos Lintel de esta tarjeta están dañados o en un formato que esta consola no sabe leer. Si tenía una llave, cancélela desde las llaves de su titular; después borre la tarjeta para reutilizarla.',
+        full: 'La tarjeta no tiene sitio para estos datos. Dé al usuario menos puertas o zonas, o use una tarjeta con más memoria.',
+        'unknown-key':
+          'La tarjeta lleva una llave de la que esta instalación no tiene constancia (eliminada, o de una copia anterior de la base de datos). Borre la tarjeta para reutilizarla y vuelva a codificarla.',
+        unverified:
+          'No se pudo confirmar la escritura: la tarjeta tiene sus datos antiguos o los nuevos. Vuelva a colocarla y pulse Leer para comprobar qué contiene.',
+      },
     },
     titles: {
       events: 'Eventos de acceso',
       directory: 'Ajustes del directorio (LDAP)',
+      encoder: 'Codificador de tarjetas',
     },
   },
 );

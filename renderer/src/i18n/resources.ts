@@ -3,6 +3,7 @@ import { auth } from './auth.js';
 import { common } from './common.js';
 import { dashboard } from './dashboard.js';
 import { directory } from './directory.js';
+import { encoder } from './encoder.js';
 import { events } from './events.js';
 import { operators } from './operators.js';
 import { schedules } from './schedules.js';
@@ -18,6 +19,7 @@ export const resources = {
   auth,
   dashboard,
   directory,
+  encoder,
   events,
   operators,
   schedules,

@@ -1,6 +1,7 @@
-import { Alert, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
+import { Link } from 'react-router';
 import { ErrorAlert } from '../components/alert.js';
 import type { Key, User } from '../../../app/contract/methods/users.js';
 import { useConfirm } from '../components/confirm-dialog.js';
@@ -169,6 +170,11 @@ export function UserKeys({
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
+        ) : null}
+        {encode ? (
+          <Anchor component={Link} to={`/encoder?user=${user.id}`} size="sm">
+            {t('encoder:fromUser', { name })}
+          </Anchor>
         ) : null}
         {encode ? (
           <IssueKeyForm

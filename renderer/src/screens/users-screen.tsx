@@ -1,6 +1,7 @@
 import { Button, Group, NativeSelect, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { ErrorAlert, Notice } from '../components/alert.js';
 import type { User } from '../../../app/contract/methods/users.js';
 import { useConfirm } from '../components/confirm-dialog.js';
@@ -22,6 +23,27 @@ type Sort = NonNullable<UserQuery['sort']>;
 function useRefreshUsers() {
   const client = useQueryClient();
   return () => void client.invalidateQueries({ queryKey: ['users.list'] });
+}
+
+/**
+ * Opens the user an address names (`#/users?user=7`, the encoder's link to a card's holder), then
+ * takes the parameter out of the address so closing the panel stays closed.
+ */
+function useOpenFromAddress(open: (user: User) => void, fail: (err: unknown) => void) {
+  const [params, setParams] = useSearchParams();
+  const wanted = Number(params.get('user'));
+  useEffect(() => {
+    if (!Number.isInteger(wanted) || wanted <= 0) return;
+    let live = true;
+    call('users.get', { id: wanted })
+      .then((user) => live && open(user))
+      .catch((err: unknown) => live && fail(err))
+      .finally(() => live && setParams({}, { replace: true }));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per address, not per render
+  }, [wanted]);
 }
 
 /**
@@ -47,6 +69,10 @@ export function UsersScreen({ site, can, failure }: SectionProps) {
   const [bulk, setBulk] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
+  useOpenFromAddress(
+    (user) => setOpen({ user }),
+    (err) => setError(failure(err)),
+  );
   const [dialog, confirm] = useConfirm();
 
   const query: UserQuery = {
