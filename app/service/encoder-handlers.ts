@@ -317,8 +317,14 @@ export function encoderHandlers(
 
     'encoder.read': (p, ctx) =>
       withCard(ctx, 'encoder.read', p.operationId, async (call) => {
-        const seen = await call.inspect();
-        return cardReport(db, await call.read(seen), kit.clock());
+        const seen = await call.read(await call.inspect());
+        // A partitioned operator does not learn whose card it is when the holder is outside their part.
+        const access = seen.reading?.access;
+        if (access && hiddenFrom(db, ctx, 'keys:encode', 'credential', [access.credentialId]).length)
+          throw new RpcError('FORBIDDEN', "This card's key belongs to a user outside your part of the site", {
+            permission: 'keys:encode',
+          });
+        return cardReport(db, seen, kit.clock());
       }),
 
     'encoder.update': (p, ctx) =>

@@ -15,6 +15,7 @@ import type { Caller } from '../rpc/context.js';
 let f: ServiceFixture;
 let sim: NcoderSimulator;
 let bus: MemoryHidBus;
+let plugged: string;
 const admin = (): Caller => f.callerOf(f.admin.token)!;
 const call = (method: string, params: unknown = {}) => f.call(method, params, { caller: admin() });
 type Encoded = { key: Key; card: CardReport };
@@ -75,7 +76,7 @@ const keyRows = () => f.site.db.prepare('SELECT id, status FROM credential').all
 beforeEach(async () => {
   bus = new MemoryHidBus();
   sim = new NcoderSimulator({ serial: 'NC-TEST0001' });
-  bus.plug(sim.descriptor, (end) => sim.connect(end));
+  plugged = bus.plug(sim.descriptor, (end) => sim.connect(end));
   f = await serviceFixture({ hid: bus });
 });
 afterEach(() => f.close());
@@ -178,6 +179,25 @@ describe('the encoder methods', () => {
     const userId = await user();
     expect(failure(await call('encoder.encode', { userId })).data).toMatchObject({ reason: 'no-card' });
     expect(keyRows()).toEqual([]);
+  });
+
+  it('say the encoder was unplugged mid-encode, keep no key, and work again once it is back', async () => {
+    await ready();
+    const userId = await user();
+    const card = new CountedCard(new DesfireCard({ size: '2k' }), () => bus.unplug(plugged));
+    card.pullAfter = 10;
+    sim.place(card);
+    expect(failure(await call('encoder.encode', { userId })).data).toMatchObject({
+      name: 'ENCODER_UNAVAILABLE',
+      reason: 'unplugged',
+    });
+    expect(keyRows()).toEqual([]);
+    expect(ok<EncoderStatus>(await call('encoder.status')).state).toBe('absent');
+
+    card.pullAfter = Infinity;
+    plugged = bus.plug(sim.descriptor, (end) => sim.connect(end));
+    await f.service.encoder!.whenState('ready', 5_000);
+    expect(ok<Encoded>(await call('encoder.encode', { userId })).key.userId).toBe(userId);
   });
 
   it('leave the card and the database consistent when the card is pulled at any APDU of an encode', async () => {
