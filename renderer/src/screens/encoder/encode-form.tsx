@@ -10,7 +10,8 @@ import { TextField } from '../../forms/text-field.js';
 import { useT } from '../../i18n/i18n.js';
 import { dayOf, startOfDay } from '../users/validity-days.js';
 import type { CardParams } from './use-card-operation.js';
-import { UserPicker, type Holder } from './user-picker.js';
+import { SearchSelect } from '../../components/search-select.js';
+import { findHolders, type Holder } from './holders.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -96,7 +97,10 @@ export function EncodeForm({
           control={control}
           name="user"
           render={({ field, fieldState }) => (
-            <UserPicker
+            <SearchSelect
+              queryKey="users.list"
+              find={findHolders}
+              maw="24rem"
               label={t('encode.user')}
               placeholder={t('encode.userPlaceholder')}
               nothingFound={t('encode.nothingFound')}

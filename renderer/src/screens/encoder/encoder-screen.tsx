@@ -14,7 +14,7 @@ import { CardReportView } from './card-report.js';
 import { EncodeForm } from './encode-form.js';
 import { EncoderStatusPanel } from './encoder-status.js';
 import { useCardOperation, type CardParams } from './use-card-operation.js';
-import type { Holder } from './user-picker.js';
+import type { Holder } from './holders.js';
 import './encoder.css';
 
 /** Where the encoder's state is cached: read by polling, replaced by `encoder.changed`. */

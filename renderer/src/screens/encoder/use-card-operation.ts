@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { ParamsOf, ResultOf } from '../../../../app/contract/index.js';
 import type { CardStep, OperationProgress } from '../../../../app/contract/methods/operations.js';
 import { isRpcError } from '../../error-text.js';
 import { useT } from '../../i18n/i18n.js';
-import { call, subscribe } from '../../rpc/client.js';
+import { call } from '../../rpc/client.js';
+import { useFollowedOperation } from '../../rpc/use-followed-operation.js';
 
 /** The encoder methods that work on the card in the field, each followed by its operationId. */
 export type CardMethod =
@@ -35,70 +36,48 @@ export function useCardOperation(failure: (err: unknown) => string | undefined) 
   const { t } = useT('encoder');
   const [running, setRunning] = useState<RunningCard>();
   const [said, setSaid] = useState<Said>();
-  const current = useRef<{ operationId: string; stop: () => void }>(undefined);
-
-  useEffect(
-    () => () => {
-      const left = current.current;
-      current.current = undefined;
-      if (!left) return;
-      left.stop();
-      call('operations.cancel', { operationId: left.operationId }).catch(() => undefined);
-    },
-    [],
-  );
+  const followed = useFollowedOperation();
 
   /** Runs a card call; its result, or undefined when it failed, was cancelled or the screen was left. */
   const run = async <M extends CardMethod>(
     method: M,
     params: CardParams<M>,
   ): Promise<ResultOf<M> | undefined> => {
-    if (current.current) return undefined;
-    const operationId = crypto.randomUUID();
-    setSaid(undefined);
-    setRunning({ operationId, method, progress: undefined, seen: [], cancelling: false });
-    // Subscribed before the call, so the first step is not missed.
-    const stop = subscribe('operation.progress', (e) => {
-      if (e.payload.operationId !== operationId) return;
-      const p = e.payload;
+    const op = followed.start((p) =>
       setRunning((cur) =>
-        cur?.operationId !== operationId
+        cur?.operationId !== op?.operationId
           ? cur
           : {
-              ...cur,
+              ...cur!,
               progress: p,
-              seen: p.step && !cur.seen.includes(p.step) ? [...cur.seen, p.step] : cur.seen,
+              seen: p.step && !cur!.seen.includes(p.step) ? [...cur!.seen, p.step] : cur!.seen,
             },
-      );
-    });
-    current.current = { operationId, stop };
-    const mine = () => current.current?.operationId === operationId;
+      ),
+    );
+    if (!op) return undefined;
+    setSaid(undefined);
+    setRunning({ operationId: op.operationId, method, progress: undefined, seen: [], cancelling: false });
     try {
-      const result = await call(method, { ...params, operationId } as ParamsOf<M>);
-      return mine() ? result : undefined;
+      const result = await call(method, { ...params, operationId: op.operationId } as ParamsOf<M>);
+      return op.mine() ? result : undefined;
     } catch (err) {
-      if (!mine()) return undefined;
+      if (!op.mine()) return undefined;
       if (isRpcError(err, 'CANCELLED')) setSaid({ ok: true, text: t('progress.cancelled') });
       else setSaid({ ok: false, text: failure(err) });
       return undefined;
     } finally {
-      if (mine()) {
-        stop();
-        current.current = undefined;
-        setRunning(undefined);
-      }
+      if (op.mine()) setRunning(undefined);
+      op.done();
     }
   };
 
   /** Asks the service to stop the running operation; it answers CANCELLED, or completes if too late. */
   const cancel = async () => {
-    const operationId = current.current?.operationId;
+    const operationId = followed.runningId();
     if (!operationId) return;
     setRunning((cur) => (cur?.operationId === operationId ? { ...cur, cancelling: true } : cur));
     try {
-      const { cancelled } = await call('operations.cancel', { operationId });
-      if (!cancelled && current.current?.operationId === operationId)
-        setSaid({ ok: true, text: t('progress.tooLate') });
+      if ((await followed.cancel()) === false) setSaid({ ok: true, text: t('progress.tooLate') });
     } catch (err) {
       setSaid({ ok: false, text: failure(err) });
     }

@@ -9,7 +9,7 @@ import { useT } from '../../i18n/i18n.js';
 import { call } from '../../rpc/client.js';
 import { zonedInputToUtc } from './zoned-time.js';
 import type { EventFilter } from './live-merge.js';
-import { SearchSelect, type Choice } from './search-select.js';
+import { SearchSelect, type Choice } from '../../components/search-select.js';
 
 /** Field hints in the console's muted colour (Mantine's dimmed grey is too faint on white for WCAG AA). */
 export const HINT = { description: 'events-hint' };
@@ -99,8 +99,8 @@ export function EventFilters({
         label={t('filters.door')}
         placeholder={t('filters.anyDoor')}
         nothingFound={t('filters.nothingFound')}
-        value={draft.door}
-        onChange={set('door')}
+        value={draft.door ?? null}
+        onChange={(c) => set('door')(c ?? undefined)}
         queryKey="doors.list"
         find={async (search) =>
           (await call('doors.list', { ...(search ? { search } : {}), sort: 'name', limit: 50 })).items.map(
@@ -113,8 +113,8 @@ export function EventFilters({
           label={t('filters.cardholder')}
           placeholder={t('filters.anyCardholder')}
           nothingFound={t('filters.nothingFound')}
-          value={draft.user}
-          onChange={set('user')}
+          value={draft.user ?? null}
+          onChange={(c) => set('user')(c ?? undefined)}
           queryKey="users.list"
           find={async (search) =>
             canReadUsers
@@ -130,8 +130,8 @@ export function EventFilters({
           label={t('filters.key')}
           placeholder={t('filters.anyKey')}
           nothingFound={t('filters.nothingFound')}
-          value={draft.key}
-          onChange={set('key')}
+          value={draft.key ?? null}
+          onChange={(c) => set('key')(c ?? undefined)}
           queryKey="keys.list"
           find={async (search) =>
             canReadUsers

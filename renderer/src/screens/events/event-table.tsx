@@ -1,7 +1,7 @@
 import { Anchor, Badge, Table } from '@mantine/core';
 import type { AccessEvent } from '../../../../app/contract/methods/events.js';
 import { useT } from '../../i18n/i18n.js';
-import type { Choice } from './search-select.js';
+import type { Choice } from '../../components/search-select.js';
 
 type T = ReturnType<typeof useT>['t'];
 

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { OperationProgress } from '../../../../app/contract/methods/operations.js';
 import { useT } from '../../i18n/i18n.js';
-import { call, subscribe } from '../../rpc/client.js';
+import { call } from '../../rpc/client.js';
+import { useFollowedOperation } from '../../rpc/use-followed-operation.js';
 import { RpcCallError } from '../../rpc/rpc-call-error.js';
 import type { EventFilter } from './live-merge.js';
 
@@ -38,33 +39,18 @@ export function useEventExport(
   const [running, setRunning] = useState<RunningExport>();
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
-  const current = useRef<{ operationId: string; stop: () => void }>(undefined);
-
-  useEffect(
-    () => () => {
-      const left = current.current;
-      current.current = undefined;
-      if (!left) return;
-      left.stop();
-      call('operations.cancel', { operationId: left.operationId }).catch(() => undefined);
-    },
-    [],
-  );
+  const followed = useFollowedOperation();
 
   const start = async () => {
-    if (current.current) return;
-    const operationId = crypto.randomUUID();
+    const op = followed.start((progress) => setRunning({ operationId: op!.operationId, progress }));
+    if (!op) return;
     setNotice(undefined);
     setError(undefined);
-    setRunning({ operationId, progress: undefined });
-    const stop = subscribe('operation.progress', (e) => {
-      if (e.payload.operationId === operationId) setRunning({ operationId, progress: e.payload });
-    });
-    current.current = { operationId, stop };
+    setRunning({ operationId: op.operationId, progress: undefined });
     try {
-      const out = await call('events.exportCsv', { ...filter, operationId });
+      const out = await call('events.exportCsv', { ...filter, operationId: op.operationId });
       // Left the screen meanwhile: the export was cancelled, and nobody is here to take a file.
-      if (current.current?.operationId !== operationId) return;
+      if (!op.mine()) return;
       const file = `events-${fileDate(zone)}.csv`;
       download(out.csv, file);
       setNotice(
@@ -73,25 +59,19 @@ export function useEventExport(
           : t('export.done', { count: out.rows, file }),
       );
     } catch (err) {
-      if (current.current?.operationId !== operationId) return;
+      if (!op.mine()) return;
       if (err instanceof RpcCallError && err.name === 'CANCELLED') setNotice(t('export.cancelled'));
       else setError(failure(err));
     } finally {
-      if (current.current?.operationId === operationId) {
-        stop();
-        current.current = undefined;
-        setRunning(undefined);
-      }
+      if (op.mine()) setRunning(undefined);
+      op.done();
     }
   };
 
   const cancel = async () => {
-    const operationId = current.current?.operationId;
-    if (!operationId) return;
     try {
-      const { cancelled } = await call('operations.cancel', { operationId });
-      // The file is on its way: the export will say so itself.
-      if (!cancelled && current.current?.operationId === operationId) setNotice(t('export.tooLate'));
+      // The file is on its way when it was too late: the export will say so itself.
+      if ((await followed.cancel()) === false) setNotice(t('export.tooLate'));
     } catch (err) {
       setError(failure(err));
     }

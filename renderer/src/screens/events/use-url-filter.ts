@@ -4,7 +4,7 @@ import { useSearchParams } from 'react-router';
 import { call } from '../../rpc/client.js';
 import type { FilterDraft } from './event-filters.js';
 import { searchOf, urlFilterOf } from './filter-url.js';
-import type { Choice } from './search-select.js';
+import type { Choice } from '../../components/search-select.js';
 
 type Named = 'door' | 'user' | 'key';
 

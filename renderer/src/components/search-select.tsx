@@ -2,57 +2,56 @@ import { Select } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { call } from '../../rpc/client.js';
 
-/** A cardholder: their id and name. */
-export interface Holder {
+/** A choice: an id and how to name it. */
+export interface Choice {
   id: number;
   label: string;
 }
 
-/** Up to a screenful of users matching the typed text, by last name (all, when empty). */
-async function findUsers(search: string): Promise<Holder[]> {
-  const page = await call('users.list', { ...(search ? { search } : {}), sort: 'lastName', limit: 50 });
-  return page.items.map((u) => ({ id: u.id, label: `${u.firstName} ${u.lastName}`.trim() }));
-}
-
 /**
- * Picks the cardholder to encode a key for, searched on the service as the operator types (a site
- * may have 100,000 users). The chosen one stays shown whatever the search found; its refusal (none
- * chosen) is announced beside it.
+ * A select whose options the service finds as the operator types (doors, cardholders: a site may have
+ * 100,000 of them, too many to list). The chosen one stays shown whatever the search found. In a form,
+ * its refusal is announced beside it (`error`).
  */
-export function UserPicker({
+export function SearchSelect({
   label,
   placeholder,
   nothingFound,
-  description,
   value,
   onChange,
   onBlur,
+  queryKey,
+  find,
+  description,
   error,
-  canSearch,
-  disabled,
+  canSearch = true,
+  maw,
 }: {
   label: string;
   placeholder: string;
   nothingFound: string;
-  description?: string;
-  value: Holder | null;
-  onChange: (holder: Holder | null) => void;
+  value: Choice | null;
+  onChange: (choice: Choice | null) => void;
   onBlur?: () => void;
-  error?: string;
-  /** The operator may read users (users.list); without it only a preselected holder shows. */
-  canSearch: boolean;
-  disabled?: boolean;
+  /** Names the search in the RPC cache; the typed text is added to it. */
+  queryKey: string;
+  /** Up to a screenful of matches for the typed text (all, when empty). */
+  find: (search: string) => Promise<Choice[]>;
+  description?: string;
+  error?: string | undefined;
+  /** Whether the operator may search at all; without it only the chosen one shows. */
+  canSearch?: boolean;
+  maw?: string;
 }) {
   const [search, setSearch] = useState('');
   const [opened, setOpened] = useState(false);
   const [typed] = useDebouncedValue(search.trim(), 200);
-  // Once chosen, the field shows the holder's name: that is not a search.
+  // Once chosen, the field shows the choice's name: that is not a search.
   const text = value && typed === value.label ? '' : typed;
   const found = useQuery({
-    queryKey: ['users.list', 'encoder-holders', text],
-    queryFn: () => findUsers(text),
+    queryKey: [queryKey, 'choices', text],
+    queryFn: () => find(text),
     enabled: opened && canSearch,
     placeholderData: keepPreviousData,
   });
@@ -66,8 +65,7 @@ export function UserPicker({
       placeholder={placeholder}
       searchable
       clearable
-      disabled={disabled}
-      maw="24rem"
+      maw={maw}
       value={value?.id ?? null}
       data={choices.map((c) => ({ value: c.id, label: c.label }))}
       // The service already matched the text; the list shows what it found.
