@@ -1,4 +1,5 @@
 import type { DenialReason } from '../contract/deny-reasons.js';
+import { CARD_AUDIT_EVENTS } from '../contract/methods/encoder.js';
 import { ByteReader, ByteWriter, checkU32, crc8 } from './bytes.js';
 import { CardFormatError } from './format-error.js';
 import { AUDIT_RECORD_BYTES, AUDIT_RECORD_VERSION } from './format-limits.js';
@@ -18,14 +19,8 @@ import { AUDIT_RECORD_BYTES, AUDIT_RECORD_VERSION } from './format-limits.js';
  *   12    4     credential id the lock read (≥ 1): the card may have been reissued since
  */
 
-/** What a lock records about a presentation. */
-export const AUDIT_EVENTS = [
-  'granted',
-  'denied',
-  'office-opened',
-  'office-closed',
-  'blacklist-merged',
-] as const;
+/** What a lock records about a presentation (the contract's list: the console shows them). */
+export const AUDIT_EVENTS = CARD_AUDIT_EVENTS;
 /** What a lock records about a presentation. */
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 

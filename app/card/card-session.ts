@@ -205,3 +205,24 @@ export async function authenticatePicc(run: CardRun, keys: CardKeys): Promise<'s
   }
   return null;
 }
+
+/**
+ * Selects the Lintel application and reads its card info; null when the card has none. A card info of
+ * another site is refused here (OTHER_SITE), before any key is tried on the card.
+ */
+export async function lintelAppInfo(
+  run: CardRun,
+  keys: CardKeys,
+  aids: number[] | null,
+): Promise<InfoRead | null> {
+  if (aids !== null && !aids.includes(LINTEL_AID)) return null;
+  try {
+    await run.cmd((c) => c.selectApplication(LINTEL_AID));
+  } catch (err) {
+    if (isDesfire(err, 'APPLICATION_NOT_FOUND')) return null;
+    throw err;
+  }
+  const read = await readInfo(run);
+  if (read.state === 'ok') checkInfo(keys, read.info);
+  return read;
+}

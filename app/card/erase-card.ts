@@ -2,15 +2,14 @@ import type { DesfireClient } from '../desfire/index.js';
 import { CardError } from './card-error.js';
 import type { CardKeys } from './card-keys.js';
 import { LINTEL_AID, PICC_MASTER_KEY_NO } from './card-layout.js';
-import { isDesfire, runCardOperation, type CardOperationOptions, type CardRun } from './card-run.js';
+import { runCardOperation, type CardOperationOptions } from './card-run.js';
 import {
   DEFAULT_KEY,
   applicationIds,
   authenticatePicc,
-  checkInfo,
   checkUid,
   detectCard,
-  readInfo,
+  lintelAppInfo,
 } from './card-session.js';
 
 /**
@@ -26,21 +25,6 @@ export interface EraseResult {
   alreadyBlank: boolean;
 }
 
-async function hasLintelApp(run: CardRun, keys: CardKeys): Promise<boolean> {
-  const aids = await applicationIds(run);
-  if (aids !== null && !aids.includes(LINTEL_AID)) return false;
-  try {
-    await run.cmd((c) => c.selectApplication(LINTEL_AID));
-  } catch (err) {
-    if (isDesfire(err, 'APPLICATION_NOT_FOUND')) return false;
-    throw err;
-  }
-  // Another site's card is refused here, before any key is tried on it.
-  const read = await readInfo(run);
-  if (read.state === 'ok') checkInfo(keys, read.info);
-  return true;
-}
-
 /** Erases a Lintel card of the site the keys belong to. */
 export async function eraseCard(
   client: DesfireClient,
@@ -50,7 +34,7 @@ export async function eraseCard(
   const leaves = 'the card may be half erased; erase it again to finish';
   return runCardOperation(client, options, leaves, async (run) => {
     checkUid(keys, await detectCard(run));
-    const app = await hasLintelApp(run, keys);
+    const app = (await lintelAppInfo(run, keys, await applicationIds(run))) !== null;
     const picc = await authenticatePicc(run, keys);
     if (picc === null) {
       throw new CardError(

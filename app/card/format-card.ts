@@ -22,8 +22,8 @@ import {
   checkInfo,
   checkUid,
   detectCard,
+  lintelAppInfo,
   readInfo,
-  type InfoRead,
 } from './card-session.js';
 
 /**
@@ -63,20 +63,6 @@ async function createFile(run: CardRun, f: CardFileSpec): Promise<void> {
   } else {
     await run.cmd((c) => c.createStdDataFile(f.fileNo, { ...o, size: f.size }));
   }
-}
-
-/** The card info, if the Lintel application exists (checked against the keys when it decodes). */
-async function existingApp(run: CardRun, keys: CardKeys, aids: number[] | null): Promise<InfoRead | null> {
-  if (aids !== null && !aids.includes(LINTEL_AID)) return null;
-  try {
-    await run.cmd((c) => c.selectApplication(LINTEL_AID));
-  } catch (err) {
-    if (isDesfire(err, 'APPLICATION_NOT_FOUND')) return null;
-    throw err;
-  }
-  const read = await readInfo(run);
-  if (read.state === 'ok') checkInfo(keys, read.info);
-  return read;
 }
 
 /**
@@ -152,7 +138,7 @@ export async function formatCard(
   return runCardOperation(client, options, leaves, async (run) => {
     checkUid(keys, await detectCard(run));
     const aids = await applicationIds(run);
-    const existing = await existingApp(run, keys, aids);
+    const existing = await lintelAppInfo(run, keys, aids);
     const others = (aids ?? []).filter((aid) => aid !== LINTEL_AID);
     if (existing?.state === 'foreign') {
       throw new CardError(

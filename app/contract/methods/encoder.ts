@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { method, needs } from '../method.js';
 import { NoParams, Timestamp } from '../schemas.js';
 import { OperationId } from './operations.js';
-import { Key } from './users.js';
+import { Key, RevalidationHours } from './users.js';
 
 /**
  * The NCoder desktop encoder and the cards in its field: encode a key onto a MIFARE DESFire EV2 card,
@@ -143,13 +143,7 @@ export const encoderMethods = {
     params: CardCall.extend({
       userId: z.number().int().positive(),
       expiresAt: Timestamp.optional(),
-      revalidationHours: z
-        .number()
-        .int()
-        .min(1)
-        .max(8_760)
-        .optional()
-        .describe('the key stops unless an update point refreshes it within this many hours'),
+      revalidationHours: RevalidationHours.optional(),
     }),
     result: EncodeResult,
     access: needs('keys:encode'),

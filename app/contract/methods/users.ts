@@ -65,6 +65,14 @@ export const Privileges = z.object({
 /** What a cardholder's keys let them do beyond opening. */
 export type Privileges = z.infer<typeof Privileges>;
 
+/** How often an update point must refresh a key (hours, at most a year). */
+export const RevalidationHours = z
+  .number()
+  .int()
+  .min(1)
+  .max(8_760)
+  .describe('the key stops unless an update point refreshes it within this many hours');
+
 /** Where a key is in its life. `expired` is computed from `expiresAt` when it is read. */
 export const KeyStatus = z.enum(['issued', 'needs-update', 'cancelled', 'expired']);
 /** Where a key is in its life. */
@@ -343,13 +351,7 @@ export const userMethods = {
         .string()
         .regex(/^(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{14})$/, 'must be a 4- or 7-byte UID: 8 or 14 hex digits'),
       expiresAt: Timestamp.optional(),
-      revalidationHours: z
-        .number()
-        .int()
-        .min(1)
-        .max(8_760)
-        .optional()
-        .describe('the key stops unless an update point refreshes it within this many hours'),
+      revalidationHours: RevalidationHours.optional(),
     }),
     result: Key,
     access: needs('keys:encode'),
