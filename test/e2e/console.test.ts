@@ -1,13 +1,27 @@
 // The console in a real browser (Debian's Chromium under playwright-core) against the built
 // `lintel serve`: first-run setup, login, live rename over SSE, cookie hygiene, CSP, logout; roles,
-// operators, a forced password change, the directory form and the audit log.
+// operators, a forced password change, the directory form and the audit log; the Encoder screen
+// against a `lintel sim ncoder` whose cards are placed and taken away through its stdin.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Locator,
+  type Page,
+  type Route,
+} from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireBuild, startServe, type ServeProcess } from '../helpers/lintel-process.js';
+import {
+  requireBuild,
+  startServe,
+  startSimNcoder,
+  type ServeProcess,
+  type SimNcoderProcess,
+} from '../helpers/lintel-process.js';
 import { repoRoot } from '../helpers/temp-site.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,8 +38,17 @@ const FRONTDESK = {
   password: 'front desk own passphrase',
 };
 
-/** The sections of cardholders and the access model, which the built-in operator role sees too. */
-const ACCESS_SECTIONS = ['Users', 'Time periods', 'Calendars', 'Zones', 'Doors', 'Access levels', 'Events'];
+/** The sections of cardholders, the encoder and the access model, which the built-in operator role sees too. */
+const ACCESS_SECTIONS = [
+  'Users',
+  'Encoder',
+  'Time periods',
+  'Calendars',
+  'Zones',
+  'Doors',
+  'Access levels',
+  'Events',
+];
 
 /** One /rpc exchange the page made, as the browser received it. */
 interface RpcExchange {
@@ -39,6 +62,7 @@ const exchanges: RpcExchange[] = [];
 
 let tmp: string;
 let serve: ServeProcess | undefined;
+let sim: SimNcoderProcess | undefined;
 let browser: Browser | undefined;
 let ctxA: BrowserContext;
 let ctxB: BrowserContext;
@@ -110,6 +134,70 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, name), fullPage: true });
 }
 
+/**
+ * Holds back one RPC method of the page until `release()`, to look deterministically at what the screen
+ * shows meanwhile. `'answer'`: the service answers at once and the page receives the answer on release
+ * (an operation seen with all its steps reported). `'call'`: the call itself waits in the browser and
+ * reaches the service on release (a screen that has not yet taken its next look). `arrived` resolves
+ * when the first call is held.
+ */
+async function hold(
+  page: Page,
+  method: string,
+  what: 'answer' | 'call',
+): Promise<{ arrived: Promise<void>; release: () => Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let arrive!: () => void;
+  const arrived = new Promise<void>((resolve) => (arrive = resolve));
+  const held: Promise<void>[] = [];
+  const isRpc = (url: URL) => url.pathname === '/rpc';
+  const handler = async (route: Route) => {
+    if (new URL(route.request().url()).searchParams.get('method') !== method) return route.fallback();
+    arrive();
+    const passed = (async () => {
+      if (what === 'call') {
+        await released;
+        await route.continue();
+      } else {
+        const response = await route.fetch();
+        await released;
+        await route.fulfill({ response });
+      }
+    })();
+    held.push(passed);
+    await passed;
+  };
+  await page.route(isRpc, handler);
+  return {
+    arrived,
+    // Passed on before the route goes: without a route, Playwright lets a held request through itself.
+    release: async () => {
+      release();
+      await Promise.all(held);
+      await page.unroute(isRpc, handler);
+    },
+  };
+}
+
+/** How long to wait for the Encoder screen to see a change at the encoder: it asks every 1.5 s. */
+const ENCODER_LOOK = { timeout: 10_000 };
+
+/** The facts a `<dl>` list shows in a part of the page, as term → description. */
+async function factsIn(part: Locator): Promise<Record<string, string>> {
+  const terms = await part.locator('dt').allTextContents();
+  const descriptions = await part.locator('dd').allTextContents();
+  return Object.fromEntries(terms.map((term, i) => [term, descriptions[i] ?? '']));
+}
+
+/** The serious and critical WCAG 2 A and AA problems axe finds on the page as it is now. */
+async function axeProblems(page: Page, where: string): Promise<string[]> {
+  const report = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
+  return report.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
 /** Every place a `token` member occurs in a JSON value. */
 function tokenPaths(value: unknown, at = '$'): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => tokenPaths(v, `${at}[${i}]`));
@@ -128,7 +216,12 @@ beforeAll(async () => {
     );
   }
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lintel-e2e-'));
-  serve = await startServe(path.join(tmp, 'data'), path.join(tmp, 'keys', 'site.key'));
+  // A simulated NCoder, unpaired, with no card on it yet; the service reaches it over its socket.
+  sim = await startSimNcoder(path.join(tmp, 'ncoder.sock'), ['--cards', path.join(tmp, 'cards')]);
+  serve = await startServe(path.join(tmp, 'data'), path.join(tmp, 'keys', 'site.key'), [
+    '--ncoder-socket',
+    sim.socket,
+  ]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -148,7 +241,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
   await serve?.stop();
+  // Ctrl-C stops the simulator cleanly: exit 0, its socket removed.
+  const simExit = await sim?.stop('SIGINT');
+  const socketLeft = sim !== undefined && fs.existsSync(sim.socket);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (sim && simExit !== 0) throw new Error(`lintel sim ncoder exited with ${simExit} on SIGINT`);
+  if (socketLeft) throw new Error(`lintel sim ncoder left its socket ${sim!.socket} behind`);
 });
 
 describe('the console against lintel serve', () => {
@@ -595,6 +693,142 @@ describe('the console against lintel serve', () => {
     expect(await rows.nth(1).textContent()).toContain('04A2B3C4');
   });
 
+  it('pairs the NCoder, encodes a placed card for the user, reads it, cancels its key, and refuses a Read without a card', async () => {
+    const nc = sim!;
+    await open(pageA, 'Encoder', 'Card encoder');
+    const encoder = pageA.getByRole('region', { name: 'The NCoder' });
+    const card = pageA.getByRole('region', { name: 'The card' });
+    await expect
+      .poll(() => factsIn(encoder))
+      .toMatchObject({ State: 'Not paired', 'Serial number': nc.serial });
+    await encoder.getByRole('button', { name: 'Pair with this site' }).click();
+    await pageA
+      .getByRole('dialog', { name: 'Pair this NCoder with this site?' })
+      .getByRole('button', { name: 'Pair the NCoder' })
+      .click();
+    await pageA
+      .getByRole('status')
+      .filter({ hasText: 'The NCoder is paired with this site and ready.' })
+      .waitFor();
+    await expect
+      .poll(() => factsIn(encoder))
+      .toMatchObject({
+        State: 'Ready',
+        'Serial number': nc.serial,
+        'Card on the encoder': 'Place a card on the encoder.',
+      });
+    await card.getByText('Place a card on the encoder to read or write it.').waitFor();
+    expect(await card.getByRole('button', { name: 'Encode the card' }).isDisabled()).toBe(true);
+
+    // A fresh blank card on the encoder, as typed at the simulator's console.
+    let from = nc.stdout().length;
+    nc.send('new 2k');
+    const [, cardName, placedUid] = await nc.waitFor(/placed (\S+) \(UID ([0-9a-f]{14}), 2k\)/i, from);
+    const uid = placedUid!.toUpperCase();
+    await expect.poll(async () => (await factsIn(encoder))['Card on the encoder'], ENCODER_LOOK).toBe(uid);
+    await card.getByRole('button', { name: 'Read', exact: true }).waitFor();
+    expect(await card.getByText('Place a card on the encoder to read or write it.').count()).toBe(0);
+
+    // A key for Ada Lovelace, picked by name.
+    const picker = card.getByRole('combobox', { name: 'Cardholder' });
+    await picker.click();
+    await picker.fill('lovel');
+    await pageA.getByRole('option', { name: 'Ada Lovelace', exact: true }).click();
+    expect(await picker.inputValue()).toBe('Ada Lovelace');
+    // The answer is held back until every step has reported, so the panel is seen with them all done.
+    const encoded = await hold(pageA, 'encoder.encode', 'answer');
+    await card.getByRole('button', { name: 'Encode the card' }).click();
+    const progress = card.getByRole('group', { name: 'Card operation progress' });
+    const steps = progress.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+    await expect
+      .poll(() => steps.allTextContents(), ENCODER_LOOK)
+      .toEqual(['Detect the card', 'Authenticate', 'Format', 'Write', 'Verify'].map((s) => `${s} (done)`));
+    await progress.getByRole('status').filter({ hasText: 'Step 5 of 5: Verify. Committed' }).waitFor();
+    expect(await progress.getByRole('button', { name: 'Cancel: Encoding the card' }).isDisabled()).toBe(true);
+    await shot(pageA, 'encoder-progress.png');
+    await encoded.release();
+    await card
+      .getByRole('status')
+      .filter({ hasText: `Key ${uid} encoded for Ada Lovelace.` })
+      .waitFor();
+    expect(await progress.count()).toBe(0);
+
+    // What the card holds: its holder, their access level's one right, no PIN, as the database says.
+    const report = pageA.getByRole('region', { name: 'What the card holds' });
+    const written = await factsIn(report);
+    expect(written).toMatchObject({
+      UID: uid,
+      Holder: 'Ada Lovelace',
+      Key: uid,
+      'Key status': 'Issued',
+      'Revalidate by': 'Not needed',
+      'PIN required': 'No',
+      'Blacklist entries carried': expect.stringMatching(/^2 cancelled keys/),
+    });
+    const rights = report.getByRole('table', { name: '1 right on the card' });
+    expect(await rights.locator('tbody tr').allTextContents()).toEqual(['ZoneThird floorOffice hours']);
+    await report.getByText('Up to date with the database.').waitFor();
+    await report.getByText('No audit records on the card.').waitFor();
+    expect(await report.getByRole('link', { name: 'Ada Lovelace' }).getAttribute('href')).toMatch(
+      /#\/users\?user=\d+$/,
+    );
+    // The form is cleared for the next card.
+    await expect.poll(() => picker.inputValue()).toBe('');
+    await shot(pageA, 'encoder.png');
+    // The axe block sees the screen with no card; here it is at its fullest: a card, its actions, a report.
+    expect(await axeProblems(pageA, 'Encoder with a card')).toEqual([]);
+
+    // Read shows the same card.
+    await card.getByRole('button', { name: 'Read', exact: true }).click();
+    await card
+      .getByRole('status')
+      .filter({ hasText: `Card ${uid} read.` })
+      .waitFor();
+    expect(await factsIn(report)).toEqual(written);
+    expect(await rights.locator('tbody tr').allTextContents()).toEqual(['ZoneThird floorOffice hours']);
+    await report.getByText('Up to date with the database.').waitFor();
+
+    // Cancel key: blacklisted, and the card left blank.
+    await card.getByRole('button', { name: 'Cancel key', exact: true }).click();
+    await pageA
+      .getByRole('dialog', { name: 'Cancel the key on this card?' })
+      .getByRole('button', { name: 'Cancel the key', exact: true })
+      .click();
+    await card
+      .getByRole('status')
+      .filter({ hasText: `Key ${uid} cancelled and blacklisted; the card holds no access now.` })
+      .waitFor();
+    await report.getByText('This card is blank: it holds no application. Encode a key onto it.').waitFor();
+    expect(await factsIn(report)).toEqual({ UID: uid });
+
+    // Read just as the card is lifted, before the screen's next look at the encoder (its answers held
+    // back meanwhile, so the button is still offered): the service finds no card and says so.
+    const looks = await hold(pageA, 'encoder.status', 'call');
+    await looks.arrived;
+    from = nc.stdout().length;
+    nc.send('remove');
+    await nc.waitFor(new RegExp(`removed ${cardName}`), from);
+    await card.getByRole('button', { name: 'Read', exact: true }).click();
+    await card
+      .getByRole('alert')
+      .filter({ hasText: 'There is no card on the encoder. Place one on it and try again.' })
+      .waitFor();
+    await looks.release();
+    await expect
+      .poll(async () => (await factsIn(encoder))['Card on the encoder'], ENCODER_LOOK)
+      .toBe('Place a card on the encoder.');
+    expect(await card.getByRole('button', { name: 'Read', exact: true }).isDisabled()).toBe(true);
+
+    // The user's keys show the card's key cancelled, with nothing left to do to it.
+    await open(pageA, 'Users');
+    await pageA.getByRole('searchbox', { name: 'Search users' }).fill('lovel');
+    await pageA.getByRole('button', { name: 'Ada Lovelace', exact: true }).click();
+    const keys = pageA.getByRole('region', { name: 'Keys of Ada Lovelace' });
+    const key = keys.getByRole('row', { name: new RegExp(`^${uid}`) });
+    await expect.poll(() => key.locator('td').first().textContent(), ENCODER_LOOK).toBe('Cancelled');
+    expect(await keys.getByRole('button', { name: `Cancel key ${uid}` }).count()).toBe(0);
+  });
+
   it('makes the new operator change the temporary password, then shows only what their role allows', async () => {
     await pageA.getByRole('button', { name: 'Log out' }).click();
     await heading(pageA, 'Log in');
@@ -650,12 +884,7 @@ describe('the console against lintel serve', () => {
     await pageA.getByRole('button', { name: 'Log out' }).click();
     await heading(pageA, 'Log in');
     const found: string[] = [];
-    const check = async (where: string) => {
-      const report = await new AxeBuilder({ page: pageA }).withTags(['wcag2a', 'wcag2aa']).analyze();
-      for (const v of report.violations)
-        if (v.impact === 'serious' || v.impact === 'critical')
-          found.push(`${where}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    };
+    const check = async (where: string) => found.push(...(await axeProblems(pageA, where)));
     await check('login');
     await pageA.getByLabel('Username', { exact: true }).fill(ADMIN.username);
     await pageA.getByLabel('Password', { exact: true }).fill(ADMIN.password);

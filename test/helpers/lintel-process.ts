@@ -25,6 +25,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
     'LINTEL_EXPORT_PASSPHRASE',
     'LINTEL_DATA_DIR',
     'LINTEL_KEY_FILE',
+    'LINTEL_NCODER_SOCKET',
   ])
     delete env[name];
   return env;
@@ -122,6 +123,87 @@ export async function startServe(
       const stuck = setTimeout(() => proc.kill('SIGKILL'), 10_000);
       const code = await exited;
       clearTimeout(stuck);
+      return code;
+    },
+  };
+}
+
+/** A running `lintel sim ncoder`, driven through its stdin as a person at the keyboard would. */
+export interface SimNcoderProcess {
+  proc: ChildProcess;
+  serial: string;
+  socket: string;
+  stdout: () => string;
+  /** Types one command line (`new 2k`, `remove`, …). */
+  send(line: string): void;
+  /** Waits until the output from `from` on (default: all of it) matches, and returns the match. */
+  waitFor(pattern: RegExp, from?: number): Promise<RegExpExecArray>;
+  /** Stops it as Ctrl-C does (SIGINT) and resolves to its exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `lintel sim ncoder --socket SOCKET …` and waits until it prints that it is listening. */
+export async function startSimNcoder(socket: string, extra: string[] = []): Promise<SimNcoderProcess> {
+  requireBuild();
+  const proc = spawn(process.execPath, [lintelBin, 'sim', 'ncoder', '--socket', socket, ...extra], {
+    env: { ...cleanEnv(), LINTEL_LOG_LEVEL: 'warn' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  const waiters = new Set<() => void>();
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    for (const w of [...waiters]) w();
+  });
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  // A command typed after it exited is lost, not a crash of the test (EPIPE).
+  proc.stdin!.on('error', () => undefined);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp, from = 0) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const done = () => {
+        waiters.delete(check);
+        clearTimeout(timer);
+      };
+      const check = () => {
+        const m = pattern.exec(out.slice(from));
+        if (m) {
+          done();
+          resolve(m);
+        } else if (proc.exitCode !== null || proc.signalCode !== null) {
+          done();
+          reject(new Error(`lintel sim ncoder exited before ${pattern}:\n${out}\n${err}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`lintel sim ncoder: no ${pattern} in:\n${out}\n${err}`));
+      }, 30_000);
+      waiters.add(check);
+      void exited.then(check);
+      check();
+    });
+  let serial: string;
+  try {
+    serial = (await waitFor(/^NCoder simulator (\S+) listening on /m))[1]!;
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    proc,
+    serial,
+    socket,
+    stdout: () => out,
+    send: (line) => void proc.stdin!.write(`${line}\n`),
+    waitFor,
+    stop: async (signal = 'SIGINT') => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const stuck = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(stuck);
+      proc.stdin!.destroy();
       return code;
     },
   };

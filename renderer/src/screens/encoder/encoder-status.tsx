@@ -97,7 +97,9 @@ export function EncoderStatusPanel({
           <dl className="encoder-facts" aria-live="polite">
             <dt>{t('status.state')}</dt>
             <dd>
-              <Badge color={BADGE[status.state]} variant="light">
+              {/* A dot in the state's colour beside words in the text colour: Mantine's light badges put
+                  shade 9 on a pale tint, below WCAG AA contrast (axe flags them). */}
+              <Badge color={BADGE[status.state]} variant="dot">
                 {t(`status.states.${status.state}`)}
               </Badge>
             </dd>
