@@ -65,7 +65,7 @@ const CARD: Record<CardErrorCode, CardReason> = {
   NOT_FORMATTED: 'corrupt',
   UNSUPPORTED_FORMAT: 'corrupt',
   CORRUPT: 'corrupt',
-  INVALID_CONTENT: 'corrupt',
+  INVALID_CONTENT: 'full',
   VERIFY_MISMATCH: 'unverified',
   FULL: 'full',
   CARD_REMOVED: 'removed',

@@ -174,6 +174,27 @@ describe('the encoder methods', () => {
     expect(keyRows()).toEqual([]);
   });
 
+  it('refuse to encode a user with more doors and zones than a card holds, keeping no key', async () => {
+    await ready();
+    const period = ok<{ id: number }>(
+      await call('timePeriods.create', { name: 'Always', rules: { mon: [{ start: 0, end: 1440 }] } }),
+    );
+    const rights = [];
+    for (let i = 0; i < 65; i++) {
+      const door = ok<{ id: number }>(await call('doors.create', { name: `Door ${i}`, kind: 'offline' }));
+      rights.push({ doorId: door.id, periodId: period.id });
+    }
+    const level = ok<{ id: number }>(await call('accessLevels.create', { name: 'Everywhere', rights }));
+    const userId = ok<{ id: number }>(
+      await call('users.create', { lastName: 'Many', accessLevelIds: [level.id] }),
+    ).id;
+    sim.place(new DesfireCard({ size: '2k' }));
+    const refused = failure(await call('encoder.encode', { userId }));
+    expect(refused.data).toMatchObject({ name: 'CARD_ERROR', reason: 'full' });
+    expect(refused.message).toMatch(/at most 64/);
+    expect(keyRows()).toEqual([]);
+  });
+
   it('say when no card is on the encoder', async () => {
     await ready();
     const userId = await user();
