@@ -82,21 +82,23 @@ describe('card keys', () => {
     fc.assert(
       fc.property(uidArb, uidArb, versionArb, versionArb, (u1, u2, v1, v2) => {
         const a = deriveCardKeys(MASTER, SITE, v1, u1);
-        const all = [a.piccMaster, a.appMaster, a.lock, a.update].map((k) => k.toString('hex'));
-        expect(new Set(all).size).toBe(4);
+        const all = [a.piccMaster, a.appMaster, a.lock, a.update, a.uidRead].map((k) => k.toString('hex'));
+        expect(new Set(all).size).toBe(5);
         if (v1 !== v2) expect(deriveCardKeys(MASTER, SITE, v2, u1).lock).not.toEqual(a.lock);
         if (!u1.equals(u2)) expect(deriveCardKeys(MASTER, SITE, v1, u2).update).not.toEqual(a.update);
+        // The UID-read key is the site's, the same on every card (it is what finds the UID out).
+        expect(deriveCardKeys(MASTER, SITE, v1, u2).uidRead).toEqual(a.uidRead);
       }),
       { numRuns: 50 },
     );
     const a = deriveCardKeys(MASTER, SITE, 1, UID);
     const otherSite = deriveCardKeys(MASTER, '00000000-0000-4000-8000-000000000000', 1, UID);
     const otherMaster = deriveCardKeys(Buffer.alloc(32, 9), SITE, 1, UID);
-    for (const purpose of ['piccMaster', 'appMaster', 'lock', 'update'] as const) {
+    for (const purpose of ['piccMaster', 'appMaster', 'lock', 'update', 'uidRead'] as const) {
       expect(otherSite[purpose]).not.toEqual(a[purpose]);
       expect(otherMaster[purpose]).not.toEqual(a[purpose]);
     }
-    expect(CARD_KEY_PURPOSES).toHaveLength(4);
+    expect(CARD_KEY_PURPOSES).toHaveLength(5);
   });
 
   it('give a short site tag from the site id alone', () => {
@@ -107,7 +109,7 @@ describe('card keys', () => {
 
   it('refuse inputs they cannot use', () => {
     expect(() => deriveCardKeys(MASTER, SITE, 1, hex('08112233'))).toThrow(
-      /7 bytes, not 4: cards with a random ID/,
+      /7 bytes, not 4: read a random-ID card's UID first/,
     );
     expect(() => deriveCardKeys(MASTER, SITE, 0, UID)).toThrow(/1 to 255/);
     expect(() => deriveCardKeys(MASTER, 'not-a-uuid', 1, UID)).toThrow(/must be a UUID/);

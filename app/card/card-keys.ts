@@ -18,14 +18,18 @@ import { LINTEL_AID, aidBytes } from './card-layout.js';
  */
 
 /** What each key is for (the HKDF label's `key=` part). */
-export const CARD_KEY_PURPOSES = ['picc-master', 'app-master', 'lock', 'update'] as const;
+export const CARD_KEY_PURPOSES = ['picc-master', 'app-master', 'lock', 'update', 'uid-read'] as const;
 /** What each key is for. */
 export type CardKeyPurpose = (typeof CARD_KEY_PURPOSES)[number];
 
 /** AN10922's "system identifier": names the system the keys belong to, so they differ from any other's. */
 export const DIVERSIFICATION_SYSTEM_ID = Buffer.from('Lintel', 'ascii');
 
-/** DESFire EV2 UIDs are 7 bytes (a 4-byte UID is a random ID, which cannot be known before authentication). */
+/**
+ * DESFire EV2 UIDs are 7 bytes. A card personalised with random ID shows a fresh 4-byte ID at every
+ * activation; its real UID comes only from GetCardUID after authenticating, with the one key that is
+ * not diversified (`uid-read`, see {@link siteUidKey}).
+ */
 export const CARD_UID_BYTES = 7;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -55,11 +59,21 @@ export function siteCardKey(
   return Buffer.from(hkdfSync('sha256', siteMasterKey, Buffer.alloc(0), info, 16));
 }
 
+/**
+ * The site's UID-read key (key 3 of the Lintel application): the one card key that is not diversified,
+ * since it is what finds out a random-ID card's UID, which every other key needs. It grants no file
+ * access at all, so holding it reveals UIDs and nothing else (the privacy random ID protects is then
+ * only as good as this key's custody: readers and locks hold it, like their own keys).
+ */
+export function siteUidKey(siteMasterKey: Uint8Array, siteId: string, keyVersion: number): Buffer {
+  return siteCardKey(siteMasterKey, siteId, 'uid-read', keyVersion);
+}
+
 /** The AN10922 diversification input of a card: UID ‖ AID ‖ system identifier. */
 export function diversificationInput(uid: Uint8Array, aid: number): Buffer {
   if (uid.length !== CARD_UID_BYTES) {
     throw new RangeError(
-      `a card UID must be ${CARD_UID_BYTES} bytes, not ${uid.length}: cards with a random ID are not supported`,
+      `a card UID must be ${CARD_UID_BYTES} bytes, not ${uid.length}: read a random-ID card's UID first (revealUid)`,
     );
   }
   return Buffer.concat([uid, aidBytes(aid), DIVERSIFICATION_SYSTEM_ID]);
@@ -95,6 +109,8 @@ export interface CardKeys {
   lock: Buffer;
   /** Key 2: the encoder and update points write access data and blacklist, collect the audit trail. */
   update: Buffer;
+  /** Key 3: the site's UID-read key, the same on every card (not diversified): opens GetCardUID only. */
+  uidRead: Buffer;
 }
 
 /** All keys of the card with `uid`, for a site and key version. */
@@ -115,10 +131,11 @@ export function deriveCardKeys(
     appMaster: key('app-master', LINTEL_AID),
     lock: key('lock', LINTEL_AID),
     update: key('update', LINTEL_AID),
+    uidRead: siteUidKey(siteMasterKey, siteId, keyVersion),
   };
 }
 
 /** Wipes the keys (best effort: JavaScript may hold copies, but this one goes). */
 export function wipeCardKeys(keys: CardKeys): void {
-  for (const k of [keys.piccMaster, keys.appMaster, keys.lock, keys.update]) k.fill(0);
+  for (const k of [keys.piccMaster, keys.appMaster, keys.lock, keys.update, keys.uidRead]) k.fill(0);
 }

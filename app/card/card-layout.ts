@@ -41,9 +41,11 @@ export const KEY_NO = {
   lock: 1,
   /** Encoder and update points: write access data and blacklist, read and clear the audit trail. */
   update: 2,
+  /** Not diversified, no file rights: authenticates for GetCardUID on a random-ID card (card-keys.ts). */
+  uidRead: 3,
 } as const;
 /** Application keys (all AES-128). */
-export const APP_KEY_COUNT = 3;
+export const APP_KEY_COUNT = 4;
 /** The PICC master key is key 0 of AID 000000. */
 export const PICC_MASTER_KEY_NO = 0;
 

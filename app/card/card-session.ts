@@ -46,14 +46,12 @@ export async function detectCard(run: CardRun): Promise<Buffer | null> {
   return allZero(version.uid) ? null : Buffer.from(version.uid);
 }
 
-/** Checks the keys were derived for this card's UID. */
+/**
+ * Checks the keys were derived for this card's UID. A random-ID card does not show it (null): its keys
+ * were derived from the UID revealUid read, and keys of another card would not authenticate anyway.
+ */
 export function checkUid(keys: CardKeys, uid: Buffer | null): void {
-  if (uid === null) {
-    throw new CardError(
-      'RANDOM_UID',
-      'This card hides its UID (random ID), so its keys cannot be derived: use a card without random ID.',
-    );
-  }
+  if (uid === null) return;
   if (!uid.equals(keys.uid)) {
     throw new CardError(
       'WRONG_KEYS',

@@ -110,6 +110,7 @@ async function buildApplication(run: CardRun, keys: CardKeys): Promise<void> {
   const v = keys.keyVersion;
   await run.cmd((c) => c.changeKey(KEY_NO.lock, keys.lock, v, DEFAULT_KEY));
   await run.cmd((c) => c.changeKey(KEY_NO.update, keys.update, v, DEFAULT_KEY));
+  await run.cmd((c) => c.changeKey(KEY_NO.uidRead, keys.uidRead, v, DEFAULT_KEY));
   await run.cmd((c) => c.changeKey(KEY_NO.appMaster, keys.appMaster, v));
 }
 

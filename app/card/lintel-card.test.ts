@@ -11,6 +11,7 @@ import {
   formatCard,
   inspectCard,
   readCard,
+  revealUid,
   verifyCard,
   writeCard,
   type CardContent,
@@ -172,16 +173,34 @@ describe('formatting a card', () => {
     expect(await inspectCard(connect(full))).toMatchObject({ kind: 'foreign' }); // unchanged
   });
 
-  it('refuses keys for another card, a random-ID card, and what is not DESFire EV2', async () => {
+  it('refuses keys for another card and what is not DESFire EV2', async () => {
     await expectCode(
       formatCard(connect(newCard()), keysA(1, Buffer.from('04000000000001', 'hex'))),
       'WRONG_KEYS',
     );
-    const hidden = new DesfireCard({ uid: UID, size: '2k', randomId: true });
-    await expectCode(formatCard(connect(hidden), keysA()), 'RANDOM_UID');
-    expect(await inspectCard(connect(hidden))).toEqual({ kind: 'blank', uid: null });
     const notDesfire = new DesfireClient(async () => Buffer.from([0x6d, 0x00]));
     await expectCode(inspectCard(notDesfire), 'NOT_DESFIRE');
+  });
+});
+
+describe('a card with random ID', () => {
+  it('shows its UID only to the factory key while blank, then only to the site UID-read key', async () => {
+    const hidden = new DesfireCard({ uid: UID, size: '2k', randomId: true });
+    expect(await inspectCard(connect(hidden))).toEqual({ kind: 'blank', uid: null });
+    const uidKey = keysA().uidRead;
+    expect((await revealUid(connect(hidden), uidKey)).equals(UID)).toBe(true);
+    await formatCard(connect(hidden), keysA());
+    await writeCard(connect(hidden), keysA(), content(7));
+    expect(await inspectCard(connect(hidden))).toMatchObject({ kind: 'lintel', uid: null });
+    expect((await revealUid(connect(hidden), uidKey)).equals(UID)).toBe(true);
+    expect((await readCard(connect(hidden), keysA())).access?.userId).toBe(7);
+    // Another site's UID key opens nothing: the card stays anonymous to it.
+    await expectCode(revealUid(connect(hidden), keysB().uidRead), 'RANDOM_UID');
+    // The UID-read key grants no file: it cannot read the access data.
+    const c = connect(hidden);
+    await c.selectApplication(LINTEL_AID);
+    await c.authenticateEv2First(KEY_NO.uidRead, uidKey);
+    await expect(c.readData(FILE_NO.access, 0, 0, 'full')).rejects.toThrow(DesfireError);
   });
 });
 

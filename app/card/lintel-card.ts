@@ -6,7 +6,7 @@ import { CardError } from './card-error.js';
 import { accessOf, blacklistOf, readAccessBytes, readAudit, readBlacklistBytes } from './card-files.js';
 import type { CardInfo } from './card-info.js';
 import type { CardKeys } from './card-keys.js';
-import { FILE_NO, KEY_NO, LINTEL_AID, PICC_MASTER_KEY_NO } from './card-layout.js';
+import { FILE_NO, KEY_NO, LINTEL_AID, PICC_AID, PICC_MASTER_KEY_NO } from './card-layout.js';
 import { isDesfire, runCardOperation, type CardOperationOptions, type CardRun } from './card-run.js';
 import {
   DEFAULT_KEY,
@@ -103,6 +103,40 @@ async function opensWithFactoryKey(run: CardRun): Promise<boolean> {
     if (isDesfire(err, 'AUTHENTICATION_ERROR')) return false;
     throw err;
   }
+}
+
+/**
+ * The real UID of a card that shows a random ID, read with GetCardUID after authenticating with the
+ * site's UID-read key (key 3, not diversified), or, on a blank card, with the factory PICC key. A card
+ * pulled during formatting may still have the factory key 3. Throws RANDOM_UID when none opens it (a
+ * random-ID card of another system or site).
+ */
+export async function revealUid(
+  client: DesfireClient,
+  uidKey: Uint8Array,
+  options: CardOperationOptions = {},
+): Promise<Buffer> {
+  return runCardOperation(client, options, 'nothing was changed', async (run) => {
+    run.step('detect');
+    const attempts: [number, number, Uint8Array][] = [
+      [LINTEL_AID, KEY_NO.uidRead, uidKey],
+      [LINTEL_AID, KEY_NO.uidRead, DEFAULT_KEY],
+      [PICC_AID, PICC_MASTER_KEY_NO, DEFAULT_KEY],
+    ];
+    for (const [aid, keyNo, key] of attempts) {
+      try {
+        await run.cmd((c) => c.selectApplication(aid));
+        await run.cmd((c) => c.authenticateEv2First(keyNo, key));
+        return Buffer.from(await run.cmd((c) => c.getCardUid()));
+      } catch (err) {
+        if (!isDesfire(err, 'APPLICATION_NOT_FOUND', 'AUTHENTICATION_ERROR', 'NO_SUCH_KEY')) throw err;
+      }
+    }
+    throw new CardError(
+      'RANDOM_UID',
+      "This card hides its UID (random ID) and does not open with this site's UID key: it is not a card of this site.",
+    );
+  });
 }
 
 /** Encodes content before any card command: refusals (over a limit) come before the card is touched. */

@@ -2,12 +2,13 @@ import { revalidated } from '../card/access-data.js';
 import type { CardAuditRecord } from '../card/audit-record.js';
 import { CardError } from '../card/card-error.js';
 import { CARD_FORMAT_VERSION } from '../card/format-limits.js';
-import { deriveCardKeys, siteTag, wipeCardKeys, type CardKeys } from '../card/card-keys.js';
+import { deriveCardKeys, siteTag, siteUidKey, wipeCardKeys, type CardKeys } from '../card/card-keys.js';
 import {
   eraseCard,
   formatCard,
   inspectCard,
   readCard,
+  revealUid,
   verifyCard,
   writeCard,
   type CardInspection,
@@ -82,27 +83,39 @@ class CardCall {
     return hex(this.card.activation.uid);
   }
 
-  /** What the card is, refusing random-ID cards (their keys cannot be derived) and other sites' cards. */
+  /**
+   * What the card is, refusing other sites' cards. A random-ID card's real UID is read with the site's
+   * UID-read key (or the factory key of a blank card) before anything else, since every other key needs it.
+   */
   async inspect(): Promise<CardInspection & { uid: Buffer }> {
     const seen = await inspectCard(this.client, this.options());
-    if (seen.uid === null)
-      throw new CardError(
-        'RANDOM_UID',
-        'This card hides its UID (random ID), so its keys cannot be derived: use a card without random ID',
-      );
     if (seen.kind === 'lintel' && !seen.siteTag.equals(siteTag(this.kit.site.siteId)))
       throw cardRefused('other-site', 'This card belongs to another Lintel site: it cannot be used here');
-    return seen as CardInspection & { uid: Buffer };
+    if (seen.uid !== null) return seen as CardInspection & { uid: Buffer };
+    const version = seen.kind === 'lintel' ? seen.keyVersion : CARD_KEY_VERSION;
+    const uid = await revealUid(
+      this.client,
+      this.withMaster((m) => siteUidKey(m, this.kit.site.siteId, version)),
+    );
+    return { ...seen, uid };
+  }
+
+  /** Runs `use` with the site master key, wiped afterwards. */
+  private withMaster<T>(use: (master: Buffer) => T): T {
+    const master = this.kit.site.secrets.get('site.master');
+    if (!master) throw new Error('encoder: the site has no master key');
+    try {
+      return use(master.value);
+    } finally {
+      master.value.fill(0);
+    }
   }
 
   /** This site's keys for the card (derived once per call, wiped when the call ends). */
   keysFor(uid: Buffer, keyVersion = CARD_KEY_VERSION): CardKeys {
     if (!this.keys || !this.keys.uid.equals(uid) || this.keys.keyVersion !== keyVersion) {
       if (this.keys) wipeCardKeys(this.keys);
-      const master = this.kit.site.secrets.get('site.master');
-      if (!master) throw new Error('encoder: the site has no master key');
-      this.keys = deriveCardKeys(master.value, this.kit.site.siteId, keyVersion, uid);
-      master.value.fill(0);
+      this.keys = this.withMaster((m) => deriveCardKeys(m, this.kit.site.siteId, keyVersion, uid));
     }
     return this.keys;
   }

@@ -141,6 +141,22 @@ describe('the encoder methods', () => {
     expect(again.card.blacklist).toEqual({ entries: 1, highestSeq: 1 });
   });
 
+  it('encode and read a card that hides its UID behind a random ID', async () => {
+    await ready();
+    const userId = await user();
+    const card = new DesfireCard({ size: '2k', randomId: true });
+    sim.place(card);
+    const status = ok<EncoderStatus>(await call('encoder.status'));
+    expect(status.card?.randomId).toBe(true);
+    const encoded = ok<Encoded>(await call('encoder.encode', { userId }));
+    const real = ok<CardReport>(await call('encoder.read'));
+    // The key is bound to the real UID (GetCardUID), not to the ID the field shows.
+    expect(real.uid).toBe(encoded.key.uid);
+    expect(real.uid).not.toBe(status.card?.uid);
+    expect(real.uid).toHaveLength(14);
+    expect(real.key?.id).toBe(encoded.key.id);
+  });
+
   it('erase only a card whose key is no longer live', async () => {
     await ready();
     const userId = await user();
