@@ -1,0 +1,26 @@
+export * from './constants.js';
+export { enrolmentHandshake, pairingPsk } from './enrolment.js';
+export * from './formats.js';
+export {
+  Initiator,
+  Responder,
+  type AcceptedInitiation,
+  type HandshakeRefusal,
+  type InitiationOutcome,
+  type InitiatorOptions,
+  type PeerConfig,
+  type ResponderOptions,
+  type ResponseOutcome,
+} from './handshake.js';
+export { CookieChecker, mac, mac1Key, mac1Valid, type Endpoint } from './macs.js';
+export {
+  exportPrivate,
+  generateKeyPair,
+  keyPairFromPrivate,
+  NoiseError,
+  type KeyPair,
+} from './noise/index.js';
+export * from './rekey.js';
+export { ReplayWindow } from './replay-window.js';
+export { Session, SessionError, type OpenResult, type Refusal } from './session.js';
+export { tai64n, tai64nAfter } from './tai64n.js';
