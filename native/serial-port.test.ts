@@ -1,48 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SerialTransport } from '../app/ports/serial.js';
+import { ptyPair, type PtyPair } from '../test/helpers/pty-pair.js';
 import { listSerialPorts, nodeSerialPorts, openSerialPort } from './serial-port.js';
 
 // A real pty pair joined by socat stands in for a USB serial adapter and the PPD on its far end: the
 // adapter goes through the same open/termios/read/write calls as with hardware.
-
-function requireSocat(): void {
-  const probe = spawnSync('socat', ['-V'], { stdio: 'ignore' });
-  if (probe.error) {
-    throw new Error(
-      'serial-port tests need socat to make a pty pair, and it is not installed: ' +
-        'run `apt-get install -y socat` (Debian/Ubuntu) or `brew install socat` (macOS)',
-    );
-  }
-}
-
-/** Starts socat and resolves with the two pty paths once it is relaying between them. */
-function ptyPair(): Promise<{ socat: ChildProcess; paths: [string, string] }> {
-  requireSocat();
-  const socat = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => {
-      socat.kill();
-      reject(new Error(`socat did not report two ptys in time:\n${log}`));
-    }, 10_000);
-    socat.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    socat.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString('utf8');
-      const paths = [...log.matchAll(/PTY is (\S+)/g)].map((m) => m[1]!);
-      if (paths.length === 2 && log.includes('starting data transfer loop')) {
-        clearTimeout(timer);
-        resolve({ socat, paths: [paths[0]!, paths[1]!] });
-      }
-    });
-  });
-}
 
 /** Collects exactly `n` bytes from a transport, or fails after `ms`. */
 function receive(t: SerialTransport, n: number, ms = 10_000): Promise<Buffer> {
@@ -65,21 +28,20 @@ function receive(t: SerialTransport, n: number, ms = 10_000): Promise<Buffer> {
   });
 }
 
-let socat: ChildProcess;
-let paths: [string, string];
+let link: PtyPair;
 let a: SerialTransport;
 let b: SerialTransport;
 
 beforeAll(async () => {
-  ({ socat, paths } = await ptyPair());
-  a = await openSerialPort(paths[0], { baudRate: 115_200 });
-  b = await nodeSerialPorts.open(paths[1], { baudRate: 115_200 });
+  link = await ptyPair();
+  a = await openSerialPort(link.paths[0], { baudRate: 115_200 });
+  b = await nodeSerialPorts.open(link.paths[1], { baudRate: 115_200 });
 });
 
 afterAll(async () => {
   await a?.close();
   await b?.close();
-  socat?.kill();
+  await link?.close();
 });
 
 describe('serial-port adapter over a pty pair', () => {
@@ -128,7 +90,7 @@ describe('serial-port adapter over a pty pair', () => {
       expect(await closed).toBeUndefined();
       await expect(t.write(Uint8Array.of(1))).rejects.toThrow(/is closed/);
     } finally {
-      pair.socat.kill();
+      await pair.close();
     }
   });
 

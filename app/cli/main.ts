@@ -14,6 +14,7 @@ import {
 import { serveCommand } from './serve-command.js';
 import { auditVerifyCommand } from './audit-commands.js';
 import { resetPasswordCommand } from './operator-commands.js';
+import { registerOsdpCommands } from './osdp-commands.js';
 import { exportCommand, importCommand } from './site-commands.js';
 import { registerSimCommands } from './sim-commands.js';
 
@@ -158,6 +159,7 @@ export function buildProgram(): Command {
     });
 
   registerSimCommands(program, log);
+  registerOsdpCommands(program);
   return program;
 }
 

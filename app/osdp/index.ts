@@ -48,3 +48,23 @@ export { CpHandshake } from './cp-handshake.js';
 export { CpSession } from './cp-session.js';
 export type { CpEvent, CpOptions, CpOutput, CpStats, FailReason } from './cp-types.js';
 export { type PdOptions, PdSession, type PdStats } from './pd-session.js';
+export { CapFunction, describeCapability, describePdId } from './capabilities.js';
+export {
+  OsdpRequestError,
+  refusedKey,
+  SerialCp,
+  type SerialCpEvent,
+  type SerialCpOptions,
+} from './serial-cp.js';
+export { SerialPd, type SerialPdOptions } from './serial-pd.js';
+export { setTransparentMode, TransparentModeError, transparentTransceive } from './transparent.js';
+export {
+  BioStatus,
+  fingerTemplate,
+  keypadDigits,
+  keypadText,
+  MATCH_SCORE,
+  ReaderSimulator,
+  type ReaderSimulatorOptions,
+  SIM_CAPABILITIES,
+} from './reader-simulator.js';
