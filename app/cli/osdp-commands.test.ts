@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ptyPair, type PtyPair } from '../../test/helpers/pty-pair.js';
 import { repoRoot } from '../../test/helpers/temp-site.js';
+import { watchProcess } from '../../test/helpers/watched-process.js';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../log.js';
 import { simReaderCommand } from './sim-commands.js';
@@ -31,30 +32,8 @@ interface Sim {
 
 function startSim(args: string[]): Sim {
   const proc = spawn(process.execPath, [...entry, 'sim', 'reader', ...args], { cwd: repoRoot, env });
-  let out = '';
-  let err = '';
-  const waiters = new Set<() => void>();
-  proc.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    for (const w of [...waiters]) w();
-  });
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp) =>
-    new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${pattern} in:\n${out}\n${err}`)), 20_000);
-      const check = () => {
-        const m = pattern.exec(out);
-        if (!m) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(m);
-      };
-      waiters.add(check);
-      check();
-      void exited.then(() => check());
-    });
-  return { proc, out: () => out, waitFor, exited };
+  const w = watchProcess(proc, 'lintel sim reader');
+  return { proc, out: w.stdout, waitFor: (p: RegExp) => w.waitFor(p, 0, 20_000), exited: w.exited };
 }
 
 /** Runs `lintel osdp info …` to completion. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../test/helpers/temp-site.js';
+import { watchProcess } from '../../test/helpers/watched-process.js';
 import { DesfireClient } from '../desfire/desfire-client.js';
 import { socketHidDevices } from '../ncoder/hid-socket.js';
 import { NcoderLink } from '../ncoder/ncoder-link.js';
@@ -37,30 +38,8 @@ function startSim(args: string[]): Sim {
       env: { ...process.env, LINTEL_LOG_LEVEL: 'warn' },
     },
   );
-  let out = '';
-  let err = '';
-  const waiters = new Set<() => void>();
-  proc.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    for (const w of [...waiters]) w();
-  });
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp) =>
-    new Promise<RegExpExecArray>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${pattern} in:\n${out}\n${err}`)), 30_000);
-      const check = () => {
-        const m = pattern.exec(out);
-        if (!m) return;
-        clearTimeout(timer);
-        waiters.delete(check);
-        resolve(m);
-      };
-      waiters.add(check);
-      check();
-      void exited.then(() => check());
-    });
-  const sim = { proc, out: () => out, waitFor, exited };
+  const w = watchProcess(proc, 'lintel sim ncoder');
+  const sim = { proc, out: w.stdout, waitFor: (p: RegExp) => w.waitFor(p), exited: w.exited };
   running.push(sim);
   return sim;
 }

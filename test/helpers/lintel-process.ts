@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { repoRoot } from './temp-site.js';
+import { watchProcess } from './watched-process.js';
 
 /** The built CLI (tests run after `npm run build`). */
 export const lintelBin = path.join(repoRoot, 'bin', 'lintel.js');
@@ -149,44 +150,10 @@ export async function startSimNcoder(socket: string, extra: string[] = []): Prom
     env: { ...cleanEnv(), LINTEL_LOG_LEVEL: 'warn' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let out = '';
-  let err = '';
-  const waiters = new Set<() => void>();
-  proc.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-    for (const w of [...waiters]) w();
-  });
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  // A command typed after it exited is lost, not a crash of the test (EPIPE).
-  proc.stdin!.on('error', () => undefined);
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp, from = 0) =>
-    new Promise<RegExpExecArray>((resolve, reject) => {
-      const done = () => {
-        waiters.delete(check);
-        clearTimeout(timer);
-      };
-      const check = () => {
-        const m = pattern.exec(out.slice(from));
-        if (m) {
-          done();
-          resolve(m);
-        } else if (proc.exitCode !== null || proc.signalCode !== null) {
-          done();
-          reject(new Error(`lintel sim ncoder exited before ${pattern}:\n${out}\n${err}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`lintel sim ncoder: no ${pattern} in:\n${out}\n${err}`));
-      }, 30_000);
-      waiters.add(check);
-      void exited.then(check);
-      check();
-    });
+  const watched = watchProcess(proc, 'lintel sim ncoder');
   let serial: string;
   try {
-    serial = (await waitFor(/^NCoder simulator (\S+) listening on /m))[1]!;
+    serial = (await watched.waitFor(/^NCoder simulator (\S+) listening on /m))[1]!;
   } catch (e) {
     proc.kill('SIGKILL');
     throw e;
@@ -195,17 +162,10 @@ export async function startSimNcoder(socket: string, extra: string[] = []): Prom
     proc,
     serial,
     socket,
-    stdout: () => out,
-    send: (line) => void proc.stdin!.write(`${line}\n`),
-    waitFor,
-    stop: async (signal = 'SIGINT') => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      const stuck = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(stuck);
-      proc.stdin!.destroy();
-      return code;
-    },
+    stdout: watched.stdout,
+    send: watched.send,
+    waitFor: watched.waitFor,
+    stop: watched.stop,
   };
 }
 
