@@ -178,9 +178,13 @@ describe('exchange endpoint', () => {
           payload: Buffer.concat([Buffer.from(payload), Buffer.alloc(method === 'big' ? 3000 : 0, 7)]),
         };
       },
-      { ackTimeoutMs: 15, maxRetransmit: 20 },
+      { ackTimeoutMs: 15, maxRetransmit: 20, maxWaitMs: 250 },
     );
-    const client = new ExchangeEndpoint(clientEnd, undefined, { ackTimeoutMs: 15, maxRetransmit: 20 });
+    const client = new ExchangeEndpoint(clientEnd, undefined, {
+      ackTimeoutMs: 15,
+      maxRetransmit: 20,
+      maxWaitMs: 250,
+    });
     cleanup.push(
       () => client.close(),
       () => server.close(),

@@ -38,6 +38,11 @@ export interface ExchangeOptions {
   ackTimeoutMs?: number;
   ackRandomFactor?: number;
   maxRetransmit?: number;
+  /**
+   * The longest wait for one answer, however often the wait doubled (default: no cap below CoAP's own
+   * 2^MAX_RETRANSMIT). Tests that allow many retransmissions cap it so a long unlucky run stays short.
+   */
+  maxWaitMs?: number;
   /** The largest request or response assembled from blocks. */
   maxPayload?: number;
   /** Random in [0, 1), for the backoff jitter (tests pass a fixed one). */
@@ -88,6 +93,7 @@ export class ExchangeEndpoint {
   private readonly served = new Map<number, Served>();
   private nextMessageId = randomInt(0, 0xffff_ffff);
   private nextExchangeId = randomInt(0, 0xffff_ffff);
+  private lastSweep = 0;
   private readonly off: () => void;
   private closed = false;
   private readonly o: Required<ExchangeOptions>;
@@ -104,6 +110,7 @@ export class ExchangeEndpoint {
       ackTimeoutMs: 2_000,
       ackRandomFactor: 1.5,
       maxRetransmit: 4,
+      maxWaitMs: Infinity,
       maxPayload: 4 * 1024 * 1024,
       random: Math.random,
       ...options,
@@ -204,7 +211,7 @@ export class ExchangeEndpoint {
       this.link.send(bytes);
       const answer = await answered;
       if (answer) return answer;
-      timeout *= 2;
+      timeout = Math.min(timeout * 2, this.o.maxWaitMs);
     }
     throw new ExchangeError(
       'timeout',
@@ -293,9 +300,16 @@ export class ExchangeEndpoint {
     };
   }
 
-  /** Forgets exchanges older than the lifetime: no retransmission of theirs can still arrive. */
+  /**
+   * Forgets exchanges older than the lifetime: no retransmission of theirs can still arrive. At most
+   * once a second: a sweep walks every remembered exchange, which at thousands of requests a second
+   * would cost more than the requests.
+   */
   private sweep(): void {
-    const before = Date.now() - this.lifetimeMs;
+    const now = Date.now();
+    if (now - this.lastSweep < 1_000) return;
+    this.lastSweep = now;
+    const before = now - this.lifetimeMs;
     for (const [id, s] of this.served) if (s.touched < before && !s.running) this.served.delete(id);
   }
 }

@@ -24,3 +24,13 @@ export * from './rekey.js';
 export { ReplayWindow } from './replay-window.js';
 export { Session, SessionError, type OpenResult, type Refusal } from './session.js';
 export { tai64n, tai64nAfter } from './tai64n.js';
+export { RateMeter } from './load-meter.js';
+export {
+  LinkEndpoint,
+  type BindOptions,
+  type LinkDatagrams,
+  type LinkEndpointOptions,
+  type LinkPeerConfig,
+  type LinkStats,
+  type RefusalCounts,
+} from './udp-endpoint.js';
