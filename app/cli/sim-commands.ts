@@ -3,7 +3,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { type Command, Option } from 'commander';
 import type { Log } from '../log.js';
-import { CardShelf, type ShelvedCard } from '../ncoder/card-shelf.js';
+import { CardInHand, CardShelf } from '../ncoder/card-shelf.js';
 import { serveHidSocket } from '../ncoder/hid-socket.js';
 import { NcoderSimulator } from '../ncoder/ncoder-simulator.js';
 import {
@@ -48,26 +48,22 @@ const HELP = [
   'Ctrl-C stops the simulator.',
 ].join('\n');
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
 /** The control console: one command line in, one or more lines out. */
 class NcoderConsole {
-  private current: ShelvedCard | undefined;
+  private readonly hand: CardInHand;
 
   constructor(
     private readonly sim: NcoderSimulator,
-    private readonly shelf: CardShelf,
+    shelf: CardShelf,
     private readonly out: Out,
   ) {
-    // The card in the field goes back to its file after every APDU that changed it.
-    sim.field.onTransceive = (card) => {
-      if (this.current?.card === card) this.shelf.save(this.current);
-    };
+    this.hand = new CardInHand(shelf, { put: (card) => sim.place(card), take: () => sim.remove() });
+    sim.field.onTransceive = (card) => this.hand.used(card);
   }
 
   /** Saves the card in the field (before exit). */
   flush(): void {
-    if (this.current) this.shelf.save(this.current);
+    this.hand.flush();
   }
 
   run(line: string): void {
@@ -81,11 +77,11 @@ class NcoderConsole {
           return this.create(args);
         case 'place':
           if (!args[0]) throw new Error('place NAME: which card?');
-          return this.place(this.shelf.load(args[0]));
+          return this.say(this.hand.place(this.hand.shelf.load(args[0])));
         case 'remove':
-          return this.remove();
+          return this.say(this.hand.remove());
         case 'list':
-          return this.list();
+          return this.say(this.hand.list('new'));
         case 'status':
           return this.status();
         case 'reset':
@@ -111,47 +107,16 @@ class NcoderConsole {
       else if (a === 'random-id') randomId = true;
       else throw new Error(`new: unknown option "${a}" (2k, 4k, 8k, random-id)`);
     }
-    const shelved = this.shelf.create(size, randomId);
-    this.place(shelved);
-  }
-
-  private place(shelved: ShelvedCard): void {
-    if (this.current) this.remove(true);
-    this.sim.place(shelved.card);
-    this.current = shelved;
-    const file = this.shelf.file(shelved.name);
-    const s = shelved.card.snapshot();
-    this.say(
-      `placed ${shelved.name} (UID ${s.uid}${s.randomId ? ', random ID' : ''}, ${s.size})${file ? ` file ${path.basename(file)}` : ''}`,
-    );
-  }
-
-  private remove(quiet = false): void {
-    const current = this.current;
-    if (!current) {
-      if (!quiet) this.say('the field is empty');
-      return;
-    }
-    this.sim.remove();
-    this.shelf.save(current);
-    this.current = undefined;
-    if (!quiet) this.say(`removed ${current.name}`);
-  }
-
-  private list(): void {
-    const names = this.shelf.list();
-    if (names.length === 0) return this.say('no cards yet: new makes one');
-    this.say(names.map((n) => `${n === this.current?.name ? '*' : ' '} ${n}`).join('\n'));
+    this.say(this.hand.place(this.hand.shelf.create(size, randomId)));
   }
 
   private status(): void {
-    const card = this.current ? `${this.current.name} (${hex(this.current.card.activation.uid)})` : 'none';
     this.say(
       [
         `serial: ${this.sim.serial}`,
         `paired: ${this.sim.paired ? 'yes' : 'no'}`,
         `host links: ${this.sim.hostCount}${this.sim.inSession ? ' (session open)' : ''}`,
-        `card: ${card}`,
+        `card: ${this.hand.describe()}`,
       ].join('\n'),
     );
   }

@@ -91,3 +91,71 @@ export class CardShelf {
     shelved.saved = json;
   }
 }
+
+/** Where a card in hand goes: a simulated reader's RF field. */
+export interface CardField {
+  put(card: DesfireCard): void;
+  take(): void;
+}
+
+/**
+ * The card a person holds over a simulated reader (`lintel sim ncoder`, `lintel sim reader`): taken
+ * from the shelf, put in the field, saved back after every APDU that changed it and when it leaves.
+ * Each method returns the line the console prints.
+ */
+export class CardInHand {
+  private current: ShelvedCard | undefined;
+
+  constructor(
+    readonly shelf: CardShelf,
+    private readonly field: CardField,
+  ) {}
+
+  /** The card held now. */
+  get held(): ShelvedCard | undefined {
+    return this.current;
+  }
+
+  /** After `card` answered an APDU: saved if it is the card in hand (its EEPROM may have changed). */
+  used(card: unknown): void {
+    if (this.current && this.current.card === card) this.shelf.save(this.current);
+  }
+
+  /** Saves the card in hand (before exit). */
+  flush(): void {
+    if (this.current) this.shelf.save(this.current);
+  }
+
+  /** Puts a card in the field, taking away the one there. */
+  place(shelved: ShelvedCard): string {
+    if (this.current) this.remove();
+    this.field.put(shelved.card);
+    this.current = shelved;
+    const file = this.shelf.file(shelved.name);
+    const s = shelved.card.snapshot();
+    return `placed ${shelved.name} (UID ${s.uid}${s.randomId ? ', random ID' : ''}, ${s.size})${file ? ` file ${path.basename(file)}` : ''}`;
+  }
+
+  /** Takes the card away (also mid-operation). */
+  remove(): string {
+    const current = this.current;
+    if (!current) return 'the field is empty';
+    this.field.take();
+    this.shelf.save(current);
+    this.current = undefined;
+    return `removed ${current.name}`;
+  }
+
+  /** The cards on the shelf, the one in hand starred; `create` says how to make one. */
+  list(create: string): string {
+    const names = this.shelf.list();
+    if (names.length === 0) return `no cards yet: ${create} makes one`;
+    return names.map((n) => `${n === this.current?.name ? '*' : ' '} ${n}`).join('\n');
+  }
+
+  /** The card in hand for a status line. */
+  describe(): string {
+    const c = this.current;
+    return c ? `${c.name} (${Buffer.from(c.card.activation.uid).toString('hex')})` : 'none';
+  }
+}

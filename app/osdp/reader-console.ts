@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CardShelf, ShelvedCard } from '../ncoder/card-shelf.js';
+import { CardInHand, type CardShelf } from '../ncoder/card-shelf.js';
 import { writeFileAtomic } from '../keys/atomic-file.js';
 import type { ReaderSimulator } from './reader-simulator.js';
 
@@ -65,10 +65,8 @@ export const READER_HELP = [
   'Ctrl-C stops the simulator.',
 ].join('\n');
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
 export class ReaderConsole {
-  private current: ShelvedCard | undefined;
+  private readonly hand: CardInHand;
 
   constructor(
     private readonly sim: ReaderSimulator,
@@ -76,15 +74,13 @@ export class ReaderConsole {
     private readonly out: NodeJS.WritableStream,
     private readonly info: { address: number; port: string; saveFingers?: (names: string[]) => void },
   ) {
-    // The card goes back to its file after every APDU that changed it.
-    sim.onCardUsed = (card) => {
-      if (this.current?.card === card) this.shelf.save(this.current);
-    };
+    this.hand = new CardInHand(shelf, { put: (card) => sim.placeCard(card), take: () => sim.removeCard() });
+    sim.onCardUsed = (card) => this.hand.used(card);
   }
 
   /** Saves the card in the field (before exit). */
   flush(): void {
-    if (this.current) this.shelf.save(this.current);
+    this.hand.flush();
   }
 
   run(line: string): void {
@@ -123,18 +119,15 @@ export class ReaderConsole {
         if (size !== '2k' && size !== '4k' && size !== '8k') {
           throw new Error(`card new: unknown size "${size}" (2k, 4k, 8k)`);
         }
-        return this.place(this.shelf.create(size, false));
+        return this.say(this.hand.place(this.shelf.create(size, false)));
       }
       case 'place':
         if (!arg) throw new Error('card place NAME: which card?');
-        return this.place(this.shelf.load(this.cardName(arg)));
+        return this.say(this.hand.place(this.shelf.load(this.cardName(arg))));
       case 'remove':
-        return this.remove();
-      case 'list': {
-        const names = this.shelf.list();
-        if (names.length === 0) return this.say('no cards yet: card new makes one');
-        return this.say(names.map((n) => `${n === this.current?.name ? '*' : ' '} ${n}`).join('\n'));
-      }
+        return this.say(this.hand.remove());
+      case 'list':
+        return this.say(this.hand.list('card new'));
       default:
         throw new Error('card new|place|remove|list');
     }
@@ -147,27 +140,6 @@ export class ReaderConsole {
     if (!dir || path.dirname(path.resolve(arg)) !== dir)
       throw new Error(`card place: ${arg} is not in the cards folder${dir ? ` (${dir})` : ' (no --cards)'}`);
     return path.basename(arg);
-  }
-
-  private place(shelved: ShelvedCard): void {
-    if (this.current) this.remove(true);
-    this.sim.placeCard(shelved.card);
-    this.current = shelved;
-    const file = this.shelf.file(shelved.name);
-    const s = shelved.card.snapshot();
-    this.say(`placed ${shelved.name} (UID ${s.uid}, ${s.size})${file ? ` file ${path.basename(file)}` : ''}`);
-  }
-
-  private remove(quiet = false): void {
-    const current = this.current;
-    if (!current) {
-      if (!quiet) this.say('the field is empty');
-      return;
-    }
-    this.sim.removeCard();
-    this.shelf.save(current);
-    this.current = undefined;
-    if (!quiet) this.say(`removed ${current.name}`);
   }
 
   private finger(args: string[]): void {
@@ -187,14 +159,13 @@ export class ReaderConsole {
 
   private status(): void {
     const s = this.sim.session;
-    const card = this.current ? `${this.current.name} (${hex(this.current.card.activation.uid)})` : 'none';
     this.say(
       [
         `address: ${this.info.address} on ${this.info.port}`,
         `serial: ${this.sim.id.serial.toString(16).toUpperCase().padStart(8, '0')}`,
         `key: ${s.inInstallMode ? 'install mode (accepts the default key SCBK-D)' : 'SCBK set'}`,
         `secure channel: ${s.secure ? 'up' : 'down'}`,
-        `card: ${card}${this.sim.transparent ? ' (transparent mode)' : ''}`,
+        `card: ${this.hand.describe()}${this.sim.transparent ? ' (transparent mode)' : ''}`,
         `fingers: ${this.sim.enrolled.join(', ') || 'none enrolled'}${
           this.sim.fingerOnSensor ? ` (on the sensor: ${this.sim.fingerOnSensor})` : ''
         }`,
