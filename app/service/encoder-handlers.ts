@@ -78,11 +78,6 @@ class CardCall {
     };
   }
 
-  /** The UID the field shows, as the console writes it. */
-  get fieldUid(): string {
-    return hex(this.card.activation.uid);
-  }
-
   /**
    * What the card is, refusing other sites' cards. A random-ID card's real UID is read with the site's
    * UID-read key (or the factory key of a blank card) before anything else, since every other key needs it.
@@ -122,8 +117,9 @@ class CardCall {
 
   /** Reads this site's card. */
   async read(seen: CardInspection & { uid: Buffer }): Promise<CardSeen> {
+    // A card whose formatting was interrupted is blank to the console: encoding finishes it.
     if (seen.kind !== 'lintel')
-      return { kind: seen.kind === 'blank' ? 'blank' : 'foreign', uid: hex(seen.uid) };
+      return { kind: seen.kind === 'foreign' ? 'foreign' : 'blank', uid: hex(seen.uid) };
     const reading = await readCard(this.client, this.keysFor(seen.uid, seen.keyVersion), this.options());
     return { kind: 'lintel', uid: hex(reading.uid), reading };
   }

@@ -261,6 +261,8 @@ describe('the encoder methods', () => {
       const uid = Buffer.from(card.activation.uid).toString('hex').toUpperCase();
       const rows = f.site.db.prepare('SELECT id FROM credential WHERE uid = ?').all(uid) as { id: number }[];
       const seen = ok<CardReport>(await call('encoder.read'));
+      // A card pulled while it was being formatted is still this site's to finish, never a stranger's.
+      expect(seen.kind).not.toBe('foreign');
       if (seen.access) {
         // The card holds the whole new key, and the database kept it.
         expect(rows.map((x) => x.id)).toEqual([seen.access.credentialId]);
