@@ -126,20 +126,57 @@ async function rate(ask: () => Promise<unknown>, count: number): Promise<number>
   return count / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * An echo "ask" that survives a lost datagram: each asks carries its number, a reply must carry the
+ * same, and an unanswered ask is sent again after 200 ms (loopback drops under load, and an echo
+ * without retransmission would then wait forever; on a quiet machine it never fires).
+ */
+function echoAsk(send: (bytes: Buffer) => void): {
+  ask: () => Promise<void>;
+  reply: (m: Uint8Array) => void;
+} {
+  let seq = 0;
+  let waiting: { seq: number; resolve: () => void } | undefined;
+  return {
+    ask: () =>
+      new Promise<void>((resolve) => {
+        const mine = ++seq;
+        const msg = Buffer.from(PAYLOAD);
+        msg.writeUInt32BE(mine, 0);
+        const resend = setInterval(() => send(msg), 200);
+        waiting = {
+          seq: mine,
+          resolve: () => {
+            clearInterval(resend);
+            resolve();
+          },
+        };
+        send(msg);
+      }),
+    reply: (m) => {
+      if (
+        waiting &&
+        m.length >= 4 &&
+        Buffer.from(m.buffer, m.byteOffset, 4).readUInt32BE(0) === waiting.seq
+      ) {
+        const w = waiting;
+        waiting = undefined;
+        w.resolve();
+      }
+    },
+  };
+}
+
 /** A plain UDP echo: the baseline. */
 async function plainEcho(): Promise<{ ask: () => Promise<unknown>; close: () => Promise<void> }> {
   const server = await socket();
   server.on('message', (m, from) => server.send(m, from.port, from.address));
   const client = await socket();
-  let waiting: (() => void) | undefined;
-  client.on('message', () => waiting?.());
   const port = server.address().port;
+  const echo = echoAsk((msg) => client.send(msg, port, LOOPBACK));
+  client.on('message', (m) => echo.reply(m));
   return {
-    ask: () =>
-      new Promise<void>((resolve) => {
-        waiting = resolve;
-        client.send(PAYLOAD, port, LOOPBACK);
-      }),
+    ask: echo.ask,
     close: async () => {
       await closeSocket(server);
       await closeSocket(client);
@@ -215,14 +252,10 @@ async function linkEcho(): Promise<{ ask: () => Promise<unknown>; close: () => P
   const back = server.peer(deviceKey.publicKey);
   back.onMessage((m) => back.send(m));
   const out = device.peer(serverKey.publicKey);
-  let waiting: (() => void) | undefined;
-  out.onMessage(() => waiting?.());
+  const echo = echoAsk((msg) => out.send(msg));
+  out.onMessage((m) => echo.reply(m));
   return {
-    ask: () =>
-      new Promise<void>((resolve) => {
-        waiting = resolve;
-        out.send(PAYLOAD);
-      }),
+    ask: echo.ask,
     close: async () => {
       await server.close();
       await device.close();
