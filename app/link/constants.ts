@@ -16,6 +16,14 @@ export const LABEL_COOKIE = 'lintel-cookie-v1';
 export const ENROL_CONSTRUCTION = 'Noise_XXpsk3_25519_ChaChaPoly_BLAKE2s';
 export const ENROL_IDENTIFIER = 'Lintel enrol v1';
 export const LABEL_PAIRING = 'lintel-pairing-code-v1';
+/** Derives the IKpsk2 psk of a newly paired device from the enrolment's handshake hash. */
+export const LABEL_ENROL_PSK = 'lintel-enrol-psk-v1';
+/** How long the Service remembers a completed enrolment to answer a retry (its message 4 was lost). */
+export const ENROL_REPEAT_TIME = 300_000;
+/** How long the Service keeps an enrolment waiting for message 3 after answering message 1. */
+export const ENROL_PENDING_TIME = 10_000;
+/** Enrolment message 1s the Service answers per second (more are dropped and counted). */
+export const ENROL_PER_SECOND = 20;
 
 /** Timers and limits (WireGuard whitepaper section 6.1), in milliseconds and messages. */
 export const REKEY_AFTER_MESSAGES = 1n << 60n;

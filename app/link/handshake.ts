@@ -173,6 +173,19 @@ export class Responder {
     this.cookies = new CookieChecker(opts.staticKey.publicKey);
   }
 
+  /** Pins a peer, or replaces a pinned peer's psk. The last accepted timestamp is kept (no replays). */
+  addPeer(peer: PeerConfig): void {
+    this.peers.set(Buffer.from(peer.publicKey).toString('hex'), peer);
+  }
+
+  /**
+   * Forgets a peer: its initiations are refused as `unknown-peer` from now on. Its last accepted
+   * timestamp is kept, so an initiation recorded before removal cannot be replayed if it is pinned again.
+   */
+  removePeer(publicKey: Uint8Array): boolean {
+    return this.peers.delete(Buffer.from(publicKey).toString('hex'));
+  }
+
   /**
    * Message 1 from `source`. Gates in cost order: size, mac1 (one keyed BLAKE2s), then under load
    * mac2 (or a cookie reply and nothing else), then the Noise work (DH), then the timestamp.

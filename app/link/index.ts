@@ -1,5 +1,16 @@
 export * from './constants.js';
-export { enrolmentHandshake, pairingPsk } from './enrolment.js';
+export {
+  EnrolmentAttempt,
+  enrolmentHandshake,
+  enrolmentPsk,
+  EnrolmentResponder,
+  pairingPsk,
+  type EnrolmentHost,
+  type EnrolmentRequest,
+  type EnrolmentResult,
+  type EnrolRefusal,
+  type PendingCode,
+} from './enrolment.js';
 export * from './formats.js';
 export {
   Initiator,
@@ -28,6 +39,7 @@ export { RateMeter } from './load-meter.js';
 export {
   LinkEndpoint,
   type BindOptions,
+  type EnrolOptions,
   type LinkDatagrams,
   type LinkEndpointOptions,
   type LinkPeerConfig,

@@ -108,6 +108,9 @@ const noRefusals = {
   cookie: 0,
   mac1: 0,
   unknownPeer: 0,
+  enrolmentClosed: 0,
+  enrolmentRateLimited: 0,
+  enrolmentRefused: 0,
 };
 
 describe('LinkEndpoint on loopback', () => {

@@ -1,17 +1,38 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import { KEEPALIVE_TIMEOUT, REJECT_AFTER_TIME, REKEY_ATTEMPT_TIME, REKEY_TIMEOUT } from './constants.js';
+import {
+  ENROL_PER_SECOND,
+  KEEPALIVE_TIMEOUT,
+  REJECT_AFTER_TIME,
+  REKEY_ATTEMPT_TIME,
+  REKEY_TIMEOUT,
+} from './constants.js';
+import {
+  EnrolmentAttempt,
+  EnrolmentResponder,
+  type EnrolmentHost,
+  type EnrolmentResult,
+  type EnrolRefusal,
+} from './enrolment.js';
 import {
   COOKIE_REPLY_BYTES,
+  decodeMessage,
   INITIATION_BYTES,
+  LinkFormatError,
   MAX_DATAGRAM_BYTES,
+  MAX_ENROL_PAYLOAD_BYTES,
   MSG_COOKIE_REPLY,
+  MSG_ENROL_FINISH,
+  MSG_ENROL_INIT,
+  MSG_ENROL_REPLY,
+  MSG_ENROL_RESPONSE,
   MSG_INITIATION,
   MSG_RESPONSE,
   MSG_TRANSPORT,
   RESPONSE_BYTES,
   TAG_BYTES,
   TRANSPORT_HEADER_BYTES,
+  type EnrolMessage,
 } from './formats.js';
 import { Initiator, Responder, type HandshakeRefusal, type PeerConfig } from './handshake.js';
 import { RateMeter } from './load-meter.js';
@@ -26,7 +47,10 @@ import { SessionError, type Refusal, type Session } from './session.js';
  * a session table by receiver index, handshakes started by traffic, retried with jitter and given up,
  * the previous session kept briefly after a rekey, cookie replies under load, roaming, keepalives, and
  * a counter for every datagram refused. For each pinned peer it offers a {@link LinkDatagrams}, which
- * is what the exchange layer (app/exchange) runs on.
+ * is what the exchange layer (app/exchange) runs on. Peers can be pinned and forgotten at runtime
+ * ({@link LinkEndpoint.addPeer}, {@link LinkEndpoint.removePeer}), and the same socket carries
+ * enrolment (enrolment.ts): the Service answers it with an {@link EnrolmentHost}, a device runs it
+ * with {@link LinkEndpoint.enrol}.
  */
 
 /** A datagram link to one peer: the shape app/exchange's `Datagrams` expects. */
@@ -45,7 +69,12 @@ export interface LinkPeerConfig extends PeerConfig {
 
 export interface LinkEndpointOptions {
   readonly staticKey: KeyPair;
-  readonly peers: Iterable<LinkPeerConfig>;
+  /** The peers pinned at the start (more with {@link LinkEndpoint.addPeer}). */
+  readonly peers?: Iterable<LinkPeerConfig>;
+  /** Answers enrolments (the Service): see {@link LinkEndpoint.setEnrolment}. */
+  readonly enrolment?: EnrolmentHost;
+  /** At most this many enrolment message 1s answered per second (default 20); more are dropped. */
+  readonly enrolmentPerSecond?: number;
   /** The clock (ms); injected by the timer tests. */
   readonly now?: () => number;
   /** Random in [0, 1) for the retry jitter. */
@@ -88,6 +117,12 @@ export interface RefusalCounts {
   mac1: number;
   /** A valid initiation from a static key that is not pinned. */
   unknownPeer: number;
+  /** An enrolment message 1 while no pairing code is pending (or no enrolment host is set). */
+  enrolmentClosed: number;
+  /** An enrolment message 1 beyond `enrolmentPerSecond`. */
+  enrolmentRateLimited: number;
+  /** An authenticated enrolment refused: its code was used by another key, or the host's accept threw. */
+  enrolmentRefused: number;
 }
 
 export interface LinkStats {
@@ -102,6 +137,28 @@ export interface LinkStats {
   queueDropped: number;
   /** Times a peer's address changed on an authenticated datagram. */
   roamed: number;
+  /** Service: enrolments the host accepted (message 4 sent). */
+  enrolmentsAccepted: number;
+  /** Service: completed enrolments answered again (the device retried; its message 4 was lost). */
+  enrolmentsRepeated: number;
+  /** Device: enrolment message 1s sent (first tries and retries). */
+  enrolmentInitsSent: number;
+  /** Device: enrolments completed (message 4 authenticated). */
+  enrolmentsCompleted: number;
+}
+
+/** A device's enrolment: see {@link LinkEndpoint.enrol}. */
+export interface EnrolOptions {
+  /** The Service's address and port. */
+  readonly address: Endpoint;
+  /** The one-time pairing code, as typed (normalised like humanToken()). */
+  readonly code: string;
+  /** Sent to the Service's host in message 3, encrypted (at most MAX_ENROL_PAYLOAD_BYTES). */
+  readonly payload: Uint8Array;
+  /** Give up after this long (default 30 s). */
+  readonly timeoutMs?: number;
+  /** Start again from message 1, with a fresh ephemeral, after this long without an answer (default 5 s). */
+  readonly retryMs?: number;
 }
 
 interface Pending {
@@ -112,7 +169,7 @@ interface Pending {
 }
 
 class Peer {
-  readonly initiator: Initiator;
+  initiator: Initiator;
   readonly listeners = new Set<(bytes: Uint8Array) => void>();
   address: Endpoint | undefined;
   current: Session | undefined;
@@ -122,15 +179,29 @@ class Peer {
   pending: Pending | undefined;
   queue: Buffer[] = [];
   lastSentAt = Number.NEGATIVE_INFINITY;
+  /** Set by removePeer: handles given out by peer() go dead. */
+  removed = false;
 
   constructor(
     readonly publicKey: Buffer,
-    readonly config: LinkPeerConfig,
-    staticKey: KeyPair,
-    allocateIndex: () => number,
+    public config: LinkPeerConfig,
+    private readonly staticKey: KeyPair,
+    private readonly allocateIndex: () => number,
   ) {
     this.address = config.address;
-    this.initiator = new Initiator({ staticKey, peerPublic: publicKey, psk: config.psk, allocateIndex });
+    this.initiator = this.makeInitiator();
+  }
+
+  private makeInitiator(): Initiator {
+    const { staticKey, allocateIndex } = this;
+    return new Initiator({ staticKey, peerPublic: this.publicKey, psk: this.config.psk, allocateIndex });
+  }
+
+  /** A new config (psk, address, keepalive); the caller has dropped the sessions. */
+  reconfigure(config: LinkPeerConfig): void {
+    this.config = config;
+    this.address = config.address ?? this.address;
+    this.initiator = this.makeInitiator();
   }
 
   sessions(): Session[] {
@@ -155,7 +226,33 @@ const HANDSHAKE_REFUSAL: Record<HandshakeRefusal, keyof RefusalCounts> = {
   'not-authentic': 'forged',
 };
 
+const ENROL_REFUSAL: Record<EnrolRefusal, keyof RefusalCounts> = {
+  'wrong-receiver': 'wrongReceiver',
+  replayed: 'replayed',
+  forged: 'forged',
+  closed: 'enrolmentClosed',
+  'rate-limited': 'enrolmentRateLimited',
+  refused: 'enrolmentRefused',
+};
+
+/** A device's enrolment in progress: its attempts (a retry is a new one) and how it ends. */
+interface EnrolRun {
+  readonly address: Endpoint;
+  readonly attempts: EnrolmentAttempt[];
+  /** Some attempt got a message 2: the Service is there (for the error message). */
+  answered: boolean;
+  /** Restarts from message 1 after `retryMs` without progress. */
+  retry: NodeJS.Timeout | undefined;
+  settle(outcome: { result: EnrolmentResult } | { error: Error }): void;
+}
+
+/** Older attempts of one enrolment still accept their answers (a late message 4 is as good); this many. */
+const ENROL_ATTEMPTS_KEPT = 8;
+const DEFAULT_ENROL_TIMEOUT = 30_000;
+
 const keyHex = (k: Uint8Array) => Buffer.from(k).toString('hex');
+const show = (e: Endpoint) =>
+  e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 const sameEndpoint = (a: Endpoint | undefined, b: Endpoint) => a?.address === b.address && a.port === b.port;
 
 /** One end of the secure link on one UDP socket; serves any number of pinned peers. */
@@ -170,6 +267,9 @@ export class LinkEndpoint {
       cookie: 0,
       mac1: 0,
       unknownPeer: 0,
+      enrolmentClosed: 0,
+      enrolmentRateLimited: 0,
+      enrolmentRefused: 0,
     },
     received: 0,
     sent: 0,
@@ -179,17 +279,28 @@ export class LinkEndpoint {
     keepalivesSent: 0,
     queueDropped: 0,
     roamed: 0,
+    enrolmentsAccepted: 0,
+    enrolmentsRepeated: 0,
+    enrolmentInitsSent: 0,
+    enrolmentsCompleted: 0,
   };
-  private readonly peers = new Map<string, Peer>();
+  private readonly byKey = new Map<string, Peer>();
   /** Every live session by its local (receiver) index. */
   private readonly table = new Map<number, { peer: Peer; session: Session }>();
   /** Pending initiations by their sender index, to find the peer a response or cookie reply is for. */
   private readonly pendingIndex = new Map<number, Peer>();
   private readonly responder: Responder;
+  private readonly enrolResponder: EnrolmentResponder;
+  /** The device's enrolment attempts by their (sender) index. */
+  private readonly enrolAttempts = new Map<number, { run: EnrolRun; attempt: EnrolmentAttempt }>();
+  private readonly enrolRuns = new Set<EnrolRun>();
+  private readonly staticKey: KeyPair;
   private readonly load = new RateMeter();
   private readonly now: () => number;
   private readonly random: () => number;
-  private readonly o: Required<Omit<LinkEndpointOptions, 'staticKey' | 'peers' | 'now' | 'random'>>;
+  private readonly o: Required<
+    Omit<LinkEndpointOptions, 'staticKey' | 'peers' | 'now' | 'random' | 'enrolment' | 'enrolmentPerSecond'>
+  >;
   private readonly timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -221,13 +332,17 @@ export class LinkEndpoint {
       maxQueued: options.maxQueued ?? 256,
       tickMs: options.tickMs ?? 250,
     };
+    this.staticKey = options.staticKey;
     const allocate = () => this.allocateIndex();
-    const configs = [...options.peers];
-    for (const c of configs) {
-      const key = Buffer.from(c.publicKey);
-      this.peers.set(key.toString('hex'), new Peer(key, c, options.staticKey, allocate));
-    }
-    this.responder = new Responder({ staticKey: options.staticKey, peers: configs, allocateIndex: allocate });
+    this.responder = new Responder({ staticKey: options.staticKey, peers: [], allocateIndex: allocate });
+    this.enrolResponder = new EnrolmentResponder({
+      staticKey: options.staticKey,
+      allocateIndex: allocate,
+      now: this.now,
+      perSecond: options.enrolmentPerSecond ?? ENROL_PER_SECOND,
+    });
+    this.enrolResponder.host = options.enrolment;
+    for (const c of options.peers ?? []) this.addPeer(c);
     socket.on('message', (msg, from) => this.receive(msg, { address: from.address, port: from.port }));
     socket.on('error', () => undefined); // ICMP unreachable and the like: UDP is lossy anyway
     if (this.o.tickMs > 0) {
@@ -247,17 +362,135 @@ export class LinkEndpoint {
     return this.table.size;
   }
 
+  /**
+   * Pins a peer at runtime (the Service when a device pairs). For a key already pinned the config
+   * (psk, address, keepalive) is replaced and its sessions, pending handshake and queue are dropped;
+   * handles from {@link peer} and their listeners stay. A replaced config without an address keeps the
+   * address last seen.
+   */
+  addPeer(config: LinkPeerConfig): void {
+    if (this.closed) throw new Error('link: the endpoint is closed');
+    const key = Buffer.from(config.publicKey);
+    if (key.length !== 32) throw new RangeError('link: a peer public key is 32 bytes');
+    if (config.psk !== undefined && config.psk.length !== 32) throw new RangeError('link: a psk is 32 bytes');
+    const hex = key.toString('hex');
+    const existing = this.byKey.get(hex);
+    if (existing) {
+      this.reset(existing);
+      existing.reconfigure(config);
+    } else {
+      this.byKey.set(hex, new Peer(key, config, this.staticKey, () => this.allocateIndex()));
+    }
+    this.responder.addPeer(config);
+  }
+
+  /**
+   * Forgets a peer (the Service when a device is deleted): erases its sessions and keys, drops its
+   * pending handshake, queue and listeners, and refuses its initiations from now on (`unknownPeer`).
+   * Handles from {@link peer} go dead: sends are dropped. False if the key was not pinned.
+   */
+  removePeer(publicKey: Uint8Array): boolean {
+    const hex = keyHex(publicKey);
+    const peer = this.byKey.get(hex);
+    if (!peer) return false;
+    this.reset(peer);
+    peer.listeners.clear();
+    peer.removed = true;
+    this.byKey.delete(hex);
+    this.responder.removePeer(publicKey);
+    return true;
+  }
+
+  /** The public keys of the pinned peers. */
+  peers(): Buffer[] {
+    return [...this.byKey.values()].map((p) => Buffer.from(p.publicKey));
+  }
+
+  /**
+   * Answers enrolments with `host` (the Service), or stops answering new ones (`undefined`). Message 1
+   * is answered only while `host.codes()` yields a code, at most `enrolmentPerSecond` times a second.
+   */
+  setEnrolment(host: EnrolmentHost | undefined): void {
+    this.enrolResponder.host = host;
+  }
+
   /** A peer's datagram link: `new ExchangeEndpoint(endpoint.peer(key), handler)` runs over it. */
   peer(publicKey: Uint8Array): LinkDatagrams {
-    const peer = this.peers.get(keyHex(publicKey));
+    const peer = this.byKey.get(keyHex(publicKey));
     if (!peer) throw new Error('link: not a pinned peer');
     return {
-      send: (bytes) => this.send(peer, bytes),
+      send: (bytes) => {
+        if (!peer.removed) this.send(peer, bytes);
+      },
       onMessage: (cb) => {
+        if (peer.removed) return () => false;
         peer.listeners.add(cb);
         return () => peer.listeners.delete(cb);
       },
     };
+  }
+
+  /**
+   * Enrols this device with a Service (Noise XXpsk3 with the pairing code, on this endpoint's socket):
+   * resolves with the Service's public key, the psk for IKpsk2 and the Service's reply once message 4
+   * has authenticated. Then pin the Service: `addPeer({ publicKey: peerPublicKey, psk, address })`.
+   * Retries from message 1 with a fresh ephemeral after `retryMs` without an answer; rejects with a
+   * RangeError for an oversized payload, and an Error saying "no answer from …", "… did not confirm
+   * the pairing code …" or "the pairing code was refused by …" otherwise.
+   */
+  enrol(options: EnrolOptions): Promise<EnrolmentResult> {
+    return new Promise<EnrolmentResult>((resolve, reject) => {
+      if (this.closed) return reject(new Error('link: the endpoint is closed'));
+      if (options.payload.length > MAX_ENROL_PAYLOAD_BYTES) {
+        return reject(
+          new RangeError(
+            `enrolment payload of ${options.payload.length} bytes exceeds ${MAX_ENROL_PAYLOAD_BYTES}`,
+          ),
+        );
+      }
+      const address = { address: options.address.address, port: options.address.port };
+      const retryMs = options.retryMs ?? REKEY_TIMEOUT;
+      const timeoutMs = options.timeoutMs ?? DEFAULT_ENROL_TIMEOUT;
+      const payload = Buffer.from(options.payload);
+      let deadline: NodeJS.Timeout | undefined = undefined;
+      const run: EnrolRun = {
+        address,
+        attempts: [],
+        answered: false,
+        retry: undefined,
+        settle: (outcome) => {
+          if (!this.enrolRuns.delete(run)) return;
+          clearTimeout(run.retry);
+          clearTimeout(deadline);
+          for (const a of run.attempts) this.enrolAttempts.delete(a.index);
+          if ('result' in outcome) resolve(outcome.result);
+          else reject(outcome.error);
+        },
+      };
+      const start = () => {
+        if (!this.enrolRuns.has(run) || this.closed) return;
+        const attempt = new EnrolmentAttempt(this.allocateIndex(), {
+          staticKey: this.staticKey,
+          code: options.code,
+          payload,
+        });
+        run.attempts.push(attempt);
+        this.enrolAttempts.set(attempt.index, { run, attempt });
+        if (run.attempts.length > ENROL_ATTEMPTS_KEPT) this.enrolAttempts.delete(run.attempts.shift()!.index);
+        this.stats.enrolmentInitsSent += 1;
+        this.put(attempt.message1(), address);
+        clearTimeout(run.retry);
+        run.retry = setTimeout(start, retryMs);
+      };
+      deadline = setTimeout(() => {
+        const error = run.answered
+          ? `enrolment: ${show(address)} answered but did not confirm the pairing code within ${timeoutMs} ms`
+          : `enrolment: no answer from ${show(address)} within ${timeoutMs} ms`;
+        run.settle({ error: new Error(error) });
+      }, timeoutMs);
+      this.enrolRuns.add(run);
+      start();
+    });
   }
 
   /** What the console shows per peer. */
@@ -266,7 +499,7 @@ export class LinkEndpoint {
   ):
     | { address?: Endpoint; connected: boolean; handshaking: boolean; queued: number; sessionAgeMs?: number }
     | undefined {
-    const peer = this.peers.get(keyHex(publicKey));
+    const peer = this.byKey.get(keyHex(publicKey));
     if (!peer) return undefined;
     const now = this.now();
     return {
@@ -282,7 +515,8 @@ export class LinkEndpoint {
   tick(): void {
     if (this.closed) return;
     const now = this.now();
-    for (const peer of this.peers.values()) {
+    this.enrolResponder.sweep(now);
+    for (const peer of this.byKey.values()) {
       const p = peer.pending;
       if (p && now - p.firstAt >= this.o.rekeyAttemptMs) {
         this.pendingIndex.delete(p.index);
@@ -319,24 +553,43 @@ export class LinkEndpoint {
     for (const { session } of this.table.values()) session.destroy();
     this.table.clear();
     this.pendingIndex.clear();
-    for (const peer of this.peers.values()) {
+    for (const peer of this.byKey.values()) {
       peer.listeners.clear();
       peer.queue = [];
       peer.current = peer.next = peer.previous = peer.pending = undefined;
     }
+    this.enrolResponder.clear();
+    for (const run of [...this.enrolRuns]) run.settle({ error: new Error('link: the endpoint was closed') });
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 
   private allocateIndex(): number {
     for (;;) {
       const i = randomBytes(4).readUInt32LE(0);
-      if (!this.table.has(i) && !this.pendingIndex.has(i)) return i;
+      if (
+        !this.table.has(i) &&
+        !this.pendingIndex.has(i) &&
+        !this.enrolAttempts.has(i) &&
+        !this.enrolResponder.has(i)
+      )
+        return i;
     }
   }
 
   private drop(session: Session): void {
     this.table.delete(session.localIndex);
     session.destroy();
+  }
+
+  /** Erases a peer's sessions and keys, its pending handshake and its queue. */
+  private reset(peer: Peer): void {
+    for (const s of peer.sessions()) this.drop(s);
+    peer.current = peer.next = undefined;
+    peer.previous = undefined;
+    if (peer.pending) this.pendingIndex.delete(peer.pending.index);
+    peer.pending = undefined;
+    this.stats.queueDropped += peer.queue.length;
+    peer.queue = [];
   }
 
   private put(socketBytes: Buffer, to: Endpoint): void {
@@ -437,6 +690,11 @@ export class LinkEndpoint {
       case MSG_COOKIE_REPLY:
         if (d.length !== COOKIE_REPLY_BYTES) break;
         return this.receiveCookieReply(d);
+      case MSG_ENROL_INIT:
+      case MSG_ENROL_RESPONSE:
+      case MSG_ENROL_FINISH:
+      case MSG_ENROL_REPLY:
+        return this.receiveEnrol(d, from, now);
     }
     this.stats.refused.malformed += 1;
   }
@@ -481,7 +739,7 @@ export class LinkEndpoint {
       this.put(outcome.reply, from);
       return;
     }
-    const peer = this.peers.get(outcome.peerPublic.toString('hex'));
+    const peer = this.byKey.get(outcome.peerPublic.toString('hex'));
     if (!peer) {
       this.stats.refused.unknownPeer += 1;
       return;
@@ -527,6 +785,68 @@ export class LinkEndpoint {
     }
     if (peer.initiator.consumeCookieReply(d, this.now())) this.stats.cookiesReceived += 1;
     else this.stats.refused.forged += 1;
+  }
+
+  // --- enrolment -------------------------------------------------------------------------------
+
+  private receiveEnrol(d: Buffer, from: Endpoint, now: number): void {
+    let m: EnrolMessage;
+    try {
+      m = decodeMessage(d) as EnrolMessage;
+    } catch (e) {
+      if (!(e instanceof LinkFormatError)) throw e;
+      this.stats.refused.malformed += 1;
+      return;
+    }
+    const refuse = (reason: EnrolRefusal) => {
+      this.stats.refused[ENROL_REFUSAL[reason]] += 1;
+    };
+    switch (m.type) {
+      case MSG_ENROL_INIT: {
+        const r = this.enrolResponder.consumeInit(m, now);
+        if (r.ok) this.put(r.message, from);
+        else refuse(r.reason);
+        return;
+      }
+      case MSG_ENROL_FINISH: {
+        this.enrolResponder.consumeFinish(m, from, now).then(
+          (r) => {
+            if (this.closed) return;
+            if (r.ok) {
+              this.stats[r.repeated ? 'enrolmentsRepeated' : 'enrolmentsAccepted'] += 1;
+            } else refuse(r.reason);
+            if (r.message) this.put(r.message, from);
+          },
+          () => refuse('refused'),
+        );
+        return;
+      }
+      case MSG_ENROL_RESPONSE: {
+        const entry = this.enrolAttempts.get(m.receiver);
+        if (!entry) return refuse('wrong-receiver');
+        const r = entry.attempt.consumeResponse(m);
+        if (!r.ok) return refuse(r.reason);
+        // Message 3 goes where message 1 went, not to wherever message 2 claims to come from.
+        this.put(r.message, entry.run.address);
+        entry.run.answered = true;
+        // Progress: the retry clock restarts, so message 4 gets a full retryMs to arrive.
+        entry.run.retry?.refresh();
+        return;
+      }
+      case MSG_ENROL_REPLY: {
+        const entry = this.enrolAttempts.get(m.receiver);
+        if (!entry) return refuse('wrong-receiver');
+        const r = entry.attempt.consumeReply(m);
+        if (r.ok) {
+          this.stats.enrolmentsCompleted += 1;
+          entry.run.settle({ result: r.result });
+        } else if (r.reason === 'refused') {
+          const error = new Error(`enrolment: the pairing code was refused by ${show(entry.run.address)}`);
+          entry.run.settle({ error });
+        } else refuse(r.reason);
+        return;
+      }
+    }
   }
 
   /** WireGuard roaming: the peer's address is wherever its latest authenticated datagram came from. */

@@ -78,6 +78,14 @@ export class HandshakeState {
     this.psks.push(psk);
   }
 
+  /**
+   * Replaces the queue of psks not yet consumed: an enrolment responder tries each pending pairing
+   * code in turn on message 3 (a failed readMessage is undone, so the next try starts clean).
+   */
+  setPsks(psks: readonly Uint8Array[]): void {
+    this.psks.splice(0, this.psks.length, ...psks);
+  }
+
   /** True when it is our turn to write. */
   get myTurn(): boolean {
     return (this.index % 2 === 0) === this.initiator;
