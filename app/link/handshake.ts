@@ -13,7 +13,8 @@ import {
 } from './formats.js';
 import { CookieChecker, mac1Key, mac1Valid, openCookie, writeMacs, type Endpoint } from './macs.js';
 import { HandshakeState } from './noise/handshake-state.js';
-import { NoiseError, type KeyPair } from './noise/suite.js';
+import type { KeyObject } from 'node:crypto';
+import { dh, importPublic, NoiseError, type KeyPair } from './noise/suite.js';
 import { Session } from './session.js';
 import { TAI64N_BYTES, tai64n, tai64nAfter, tai64nNext } from './tai64n.js';
 
@@ -70,10 +71,20 @@ export class Initiator {
   private lastTimestamp: Buffer = Buffer.alloc(TAI64N_BYTES);
   private readonly peerMac1Key: Buffer;
   private readonly ownMac1Key: Buffer;
+  /** DH(s, rs) and the imported peer key, made at the first handshake (see HandshakeOptions.known). */
+  private peer: { ss: Buffer; key: KeyObject } | undefined;
 
   constructor(private readonly opts: InitiatorOptions) {
     this.peerMac1Key = mac1Key(opts.peerPublic);
     this.ownMac1Key = mac1Key(opts.staticKey.publicKey);
+  }
+
+  private known(): { ss: Buffer; key: KeyObject } {
+    if (!this.peer) {
+      const key = importPublic(this.opts.peerPublic);
+      this.peer = { key, ss: dh(this.opts.staticKey, key) };
+    }
+    return this.peer;
   }
 
   /** Message 1 (148 bytes). Replaces any pending handshake; carries mac2 if a fresh cookie is held. */
@@ -85,6 +96,7 @@ export class Initiator {
       s: this.opts.staticKey,
       rs: this.opts.peerPublic,
       psks: [this.opts.psk ?? ZERO_PSK],
+      known: () => this.known(),
     });
     // Strictly increasing even if the clock stalls or steps back: the responder refuses anything else.
     let ts = tai64n(now);
@@ -163,6 +175,8 @@ export type InitiationOutcome =
 /** The responder's side: pinned peers, the newest timestamp accepted from each, and the cookie checker. */
 export class Responder {
   private readonly peers = new Map<string, PeerConfig>();
+  /** Per pinned peer, made on first use: DH(s, rs), its imported key and its mac1 key (see HandshakeOptions.known). */
+  private readonly precomputed = new Map<string, { ss: Buffer; key: KeyObject; mac1: Buffer }>();
   private readonly timestamps = new Map<string, Buffer>();
   private readonly mac1Key: Buffer;
   private readonly cookies: CookieChecker;
@@ -178,12 +192,28 @@ export class Responder {
     this.peers.set(Buffer.from(peer.publicKey).toString('hex'), peer);
   }
 
+  /** The precomputed values of a pinned peer, or undefined for a key that is not pinned. */
+  private known(rs: Buffer): { ss: Buffer; key: KeyObject; mac1: Buffer } | undefined {
+    const hex = rs.toString('hex');
+    if (!this.peers.has(hex)) return undefined;
+    let p = this.precomputed.get(hex);
+    if (!p) {
+      const key = importPublic(rs);
+      p = { key, ss: dh(this.opts.staticKey, key), mac1: mac1Key(rs) };
+      this.precomputed.set(hex, p);
+    }
+    return p;
+  }
+
   /**
    * Forgets a peer: its initiations are refused as `unknown-peer` from now on. Its last accepted
    * timestamp is kept, so an initiation recorded before removal cannot be replayed if it is pinned again.
    */
   removePeer(publicKey: Uint8Array): boolean {
-    return this.peers.delete(Buffer.from(publicKey).toString('hex'));
+    const hex = Buffer.from(publicKey).toString('hex');
+    this.precomputed.get(hex)?.ss.fill(0);
+    this.precomputed.delete(hex);
+    return this.peers.delete(hex);
   }
 
   /**
@@ -203,6 +233,7 @@ export class Responder {
       initiator: false,
       prologue: PROLOGUE,
       s: this.opts.staticKey,
+      known: (rs) => this.known(rs),
     });
     const ts = attempt(() => hs.readMessage(m.noise));
     const peerPublic = hs.remoteStatic;
@@ -224,7 +255,7 @@ export class Responder {
       createResponse: (at: number) => {
         const index = allocate();
         const message = encodeResponse(index, remoteIndex, hs.writeMessage(Buffer.alloc(0)));
-        writeMacs(message, mac1Key(peerPublic), undefined);
+        writeMacs(message, this.known(peerPublic)?.mac1 ?? mac1Key(peerPublic), undefined);
         const { c1, c2, handshakeHash } = hs.finished!;
         const session = new Session({
           sendKey: c2.key!,

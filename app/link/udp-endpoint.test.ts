@@ -139,6 +139,43 @@ describe('LinkEndpoint on loopback', () => {
     });
   });
 
+  it('finds a peer that restarted (and lost its sessions) again: unanswered data starts a new handshake', async () => {
+    const first = await server();
+    const port = first.address.port;
+    const d = await device(port, { newHandshakeAfterMs: 300, tickMs: 25 });
+    const got: string[] = [];
+    const out = d.peer(serverKey.publicKey);
+    first.peer(deviceKey.publicKey).onMessage((m) => got.push(Buffer.from(m).toString()));
+    out.send(text('before'));
+    await until(() => got.includes('before'));
+    await first.close();
+    // The same Service key on the same port, with no memory of the session the device still uses.
+    const again = await server({ port });
+    again.peer(deviceKey.publicKey).onMessage((m) => got.push(Buffer.from(m).toString()));
+    const resend = setInterval(() => out.send(text('after')), 50);
+    try {
+      await until(() => got.includes('after'));
+    } finally {
+      clearInterval(resend);
+    }
+    expect(again.stats.refused.wrongReceiver).toBeGreaterThan(0);
+    expect(d.stats.unansweredHandshakes).toBe(1);
+  });
+
+  it('sends a passive keepalive to a peer whose data it did not answer, so that peer never re-handshakes', async () => {
+    const s = await server({ tickMs: 25 });
+    const d = await device(s.address.port, { newHandshakeAfterMs: 11_000, tickMs: 25 });
+    const out = d.peer(serverKey.publicKey);
+    let heard = 0;
+    s.peer(deviceKey.publicKey).onMessage(() => (heard += 1));
+    out.send(text('one-way'));
+    await until(() => heard === 1);
+    await until(() => s.stats.keepalivesSent === 1, 12_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(d.stats.unansweredHandshakes).toBe(0);
+    expect(d.stats.handshakesCompleted).toBe(1);
+  }, 20_000);
+
   it('completes every request exactly once through 30 % loss, duplication and reordering', async () => {
     const s = await server({ rekeyTimeoutMs: 100 });
     const faults = { loss: 0.3, duplicate: 0.3, reorder: 0.3, delayMs: [0, 3] as const, seed: 8 };
@@ -291,7 +328,13 @@ describe('LinkEndpoint timers (injected clock)', () => {
     await until(() => d.stats.handshakesCompleted === 2 && s.stats.handshakesCompleted === 2);
     await client.request('echo', text('req-0003'));
     expect(s.sessionCount).toBe(2); // the new session and the previous one
-    t += 15_001;
+    // The device answers the response it had nothing to say to with a passive keepalive (so the server
+    // does not take the silence for a restart), then the previous session expires.
+    const heard = s.stats.received;
+    t += 10_000;
+    d.tick();
+    await until(() => s.stats.received === heard + 1);
+    t += 5_001;
     s.tick();
     d.tick();
     expect(s.sessionCount).toBe(1);
@@ -352,8 +395,12 @@ describe('LinkEndpoint timers (injected clock)', () => {
     cleanup.push(() => d.close());
     d.peer(serverKey.publicKey).send(text('hello'));
     await until(() => s.stats.received === 2);
+    // The server has nothing to say: its passive keepalive tells the device the hello arrived.
+    t += 10_000;
+    s.tick();
+    await until(() => d.stats.received === 2);
     const keepalives = d.stats.keepalivesSent;
-    t += 24_999;
+    t += 14_999;
     d.tick();
     expect(d.stats.keepalivesSent).toBe(keepalives);
     t += 1;

@@ -89,6 +89,11 @@ export interface LinkEndpointOptions {
   readonly previousSessionMs?: number;
   /** Datagrams held per peer while its handshake runs (oldest dropped first). */
   readonly maxQueued?: number;
+  /**
+   * Start a new handshake when data sent this long ago has had nothing authenticated back (WireGuard:
+   * KEEPALIVE_TIMEOUT + REKEY_TIMEOUT = 15 s): how a peer that restarted and lost its sessions is found again.
+   */
+  readonly newHandshakeAfterMs?: number;
   /** The timer period; 0 runs no timer (the caller calls {@link LinkEndpoint.tick}). */
   readonly tickMs?: number;
 }
@@ -137,6 +142,8 @@ export interface LinkStats {
   queueDropped: number;
   /** Times a peer's address changed on an authenticated datagram. */
   roamed: number;
+  /** Handshakes started because data went unanswered (see {@link LinkEndpointOptions.newHandshakeAfterMs}). */
+  unansweredHandshakes: number;
   /** Service: enrolments the host accepted (message 4 sent). */
   enrolmentsAccepted: number;
   /** Service: completed enrolments answered again (the device retried; its message 4 was lost). */
@@ -179,6 +186,10 @@ class Peer {
   pending: Pending | undefined;
   queue: Buffer[] = [];
   lastSentAt = Number.NEGATIVE_INFINITY;
+  /** When data went out that nothing authenticated has come back after (WireGuard's "new handshake" timer). */
+  unansweredSince: number | undefined;
+  /** When data came in that nothing has gone back after (WireGuard's passive keepalive timer). */
+  unrepliedSince: number | undefined;
   /** Set by removePeer: handles given out by peer() go dead. */
   removed = false;
 
@@ -279,6 +290,7 @@ export class LinkEndpoint {
     keepalivesSent: 0,
     queueDropped: 0,
     roamed: 0,
+    unansweredHandshakes: 0,
     enrolmentsAccepted: 0,
     enrolmentsRepeated: 0,
     enrolmentInitsSent: 0,
@@ -330,6 +342,7 @@ export class LinkEndpoint {
       rekeyAttemptMs: options.rekeyAttemptMs ?? REKEY_ATTEMPT_TIME,
       previousSessionMs: options.previousSessionMs ?? KEEPALIVE_TIMEOUT + REKEY_TIMEOUT,
       maxQueued: options.maxQueued ?? 256,
+      newHandshakeAfterMs: options.newHandshakeAfterMs ?? KEEPALIVE_TIMEOUT + REKEY_TIMEOUT,
       tickMs: options.tickMs ?? 250,
     };
     this.staticKey = options.staticKey;
@@ -542,6 +555,23 @@ export class LinkEndpoint {
       if (every && peer.current?.canSendNow && now - peer.lastSentAt >= every) {
         if (this.transmit(peer, Buffer.alloc(0), now)) this.stats.keepalivesSent += 1;
       }
+      // WireGuard section 6.5: data received and nothing sent back for KEEPALIVE_TIMEOUT → a keepalive,
+      // so the other side's "unanswered" timer below does not fire for a live peer with nothing to say.
+      if (peer.unrepliedSince !== undefined && now - peer.unrepliedSince >= KEEPALIVE_TIMEOUT) {
+        peer.unrepliedSince = undefined;
+        if (this.transmit(peer, Buffer.alloc(0), now)) this.stats.keepalivesSent += 1;
+      }
+      // Data sent and nothing authenticated back for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT: the peer may
+      // have restarted and lost the session, so a new handshake (it cannot open what we send meanwhile).
+      if (
+        peer.unansweredSince !== undefined &&
+        now - peer.unansweredSince >= this.o.newHandshakeAfterMs &&
+        !peer.pending
+      ) {
+        peer.unansweredSince = undefined;
+        this.stats.unansweredHandshakes += 1;
+        this.initiate(peer, now);
+      }
     }
   }
 
@@ -626,6 +656,10 @@ export class LinkEndpoint {
       throw e;
     }
     peer.lastSentAt = now;
+    if (bytes.length > 0) {
+      peer.unansweredSince ??= now;
+      peer.unrepliedSince = undefined;
+    }
     this.put(sealed, peer.address);
     return true;
   }
@@ -713,6 +747,8 @@ export class LinkEndpoint {
     }
     // Authenticated: only now may the datagram move the peer (roaming) or confirm a session.
     this.roam(peer, from);
+    peer.unansweredSince = undefined;
+    if (r.plaintext.length > 0) peer.unrepliedSince ??= now;
     if (session === peer.next) {
       peer.next = undefined;
       this.promote(peer, session, now);
