@@ -8,7 +8,7 @@ import { INITIATION_BYTES, MSG_INITIATION, MSG_TRANSPORT } from './formats.js';
 import { Initiator } from './handshake.js';
 import { RateMeter } from './load-meter.js';
 import { testKey } from './test-keys.js';
-import { LinkEndpoint, type LinkEndpointOptions } from './udp-endpoint.js';
+import { LinkEndpoint, type BindOptions, type LinkEndpointOptions } from './udp-endpoint.js';
 
 const serverKey = testKey(0x31);
 const deviceKey = testKey(0x32);
@@ -31,7 +31,7 @@ async function until(cond: () => boolean, ms = 3_000): Promise<void> {
   }
 }
 
-type Extra = Partial<Omit<LinkEndpointOptions, 'staticKey' | 'peers'>>;
+type Extra = Partial<Omit<LinkEndpointOptions, 'staticKey' | 'peers'> & BindOptions>;
 
 async function server(extra: Extra = {}): Promise<LinkEndpoint> {
   const s = await LinkEndpoint.bind({
