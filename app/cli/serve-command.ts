@@ -21,7 +21,16 @@ export interface ServeOptions extends SiteOptions {
   /** The NCoder simulator's socket; without it, the USB NCoder (unless `usb` is false). */
   ncoderSocket?: string;
   usb?: boolean;
+  /** The device link's UDP port (default 4750; 0 picks a free one). */
+  linkPort?: number;
+  /** The address the device link listens on (default 0.0.0.0: gateways are on the LAN). */
+  linkHost?: string;
+  /** False (`--no-link`): no device link; devices cannot reach this Service. */
+  link?: boolean;
 }
+
+/** The device link's default UDP port. */
+export const DEFAULT_LINK_PORT = 4750;
 
 /**
  * Where the Service looks for the NCoder: the simulator's socket when one is named, else the USB HID
@@ -70,7 +79,17 @@ export async function serveCommand(
   // made (0700) by the first export.
   const exportDir = path.join(site.paths.dataDir, 'exports');
   const hid = await encoderDevices(opts, log);
-  const service = new Service({ site, log, version: packageVersion(), exportDir, ...(hid ? { hid } : {}) });
+  const service = new Service({
+    site,
+    log,
+    version: packageVersion(),
+    exportDir,
+    ...(hid ? { hid } : {}),
+    ...(opts.link === false
+      ? {}
+      : { link: { port: opts.linkPort ?? DEFAULT_LINK_PORT, host: opts.linkHost ?? '0.0.0.0' } }),
+  });
+  await service.linkReady;
   let server;
   try {
     const tls = await loadTls(
@@ -87,12 +106,18 @@ export async function serveCommand(
       log,
     });
     const setupToken = service.issueSetupToken();
+    const link = service.devices.listening
+      ? `Device link: udp ${service.devices.host}:${service.devices.port}, Service key ${service.devices.publicKeyHex()}`
+      : opts.link === false
+        ? 'Device link: off (--no-link)'
+        : 'Device link: NOT listening (see the log): gateways and control units cannot reach this Service';
     const lines = [
       created
         ? `Created a new site in ${site.paths.dataDir} (${source.label}).`
         : `Site: ${site.paths.dataDir}`,
       `Lintel console: ${server.url}`,
       `TLS certificate SHA-256: ${tls.fingerprint}${tls.selfSigned ? ` (self-signed; ${tls.certFile})` : ''}`,
+      link,
     ];
     if (setupToken)
       lines.push(
@@ -102,7 +127,7 @@ export async function serveCommand(
     lines.push('Press Ctrl-C to stop.');
     out.write(`${lines.join('\n')}\n`);
   } catch (err) {
-    service.close();
+    await service.shutdown();
     site.close();
     throw err;
   }
@@ -115,11 +140,13 @@ export async function serveCommand(
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'serve: stopping');
-      void running.close().finally(() => {
-        service.close();
-        site.close();
-        resolve();
-      });
+      void running
+        .close()
+        .then(() => service.shutdown())
+        .finally(() => {
+          site.close();
+          resolve();
+        });
     };
     // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (the terminal's process group,
     // then the forwarding parent), and a second signal with no listener would kill us mid-cleanup.

@@ -4,6 +4,7 @@ import { Site } from './methods/site.js';
 import { OperationProgress } from './methods/operations.js';
 import { AccessEvent } from './methods/events.js';
 import { EncoderStatus } from './methods/encoder.js';
+import { Device } from './methods/devices.js';
 
 /**
  * One kind of live event: its payload schema and who receives it: every session holding `permission`,
@@ -33,6 +34,12 @@ export const events = {
       'The NCoder was plugged in, unplugged, paired or became busy or ready (the card on it is not tracked: poll encoder.status).',
     payload: EncoderStatus,
     permission: 'keys:encode',
+  },
+  'devices.changed': {
+    summary:
+      'A gateway or control unit changed: registered, paired, removed, came online or went offline, or reported a new state.',
+    payload: Device,
+    permission: 'doors:read',
   },
   'events.appended': {
     summary:

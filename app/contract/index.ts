@@ -14,6 +14,7 @@ import { setupMethods } from './methods/setup.js';
 import { siteMethods } from './methods/site.js';
 import { operationMethods } from './methods/operations.js';
 import { encoderMethods } from './methods/encoder.js';
+import { deviceMethods } from './methods/devices.js';
 import { DEFAULT_REQUEST_BYTES } from './method.js';
 
 export * from './errors.js';
@@ -69,6 +70,7 @@ export const contract = {
   ...operationMethods,
   ...custodyMethods,
   ...encoderMethods,
+  ...deviceMethods,
 };
 
 /** Every method name. */

@@ -18,8 +18,11 @@ import { custodyHandlers } from './custody-handlers.js';
 import { encoderHandlers, pairingSecret } from './encoder-handlers.js';
 import { NcoderLink } from '../ncoder/ncoder-link.js';
 import type { HidDevices } from '../ports/hid.js';
+import { deviceHandlers } from './device-handlers.js';
+import { DeviceHub } from './device-hub.js';
 import { directoryHandlers } from './directory-handlers.js';
 import { EventBus } from './event-bus.js';
+import { EventLog } from './event-log.js';
 import type { ServiceKit } from './handler-kit.js';
 import { LoginGuard } from './login-guard.js';
 import { operatorHandlers } from './operator-handlers.js';
@@ -62,6 +65,12 @@ export interface ServiceOptions {
    * simulator's socket (`lintel sim ncoder`). Without it the encoder methods answer ENCODER_UNAVAILABLE.
    */
   hid?: HidDevices;
+  /**
+   * Where the device link (secure UDP, app/link) listens for gateways and control units: `lintel serve`
+   * binds 0.0.0.0:4750 unless told otherwise; tests bind 127.0.0.1 on port 0. Without it the device
+   * methods still register devices and issue pairing codes, but no device can reach the Service.
+   */
+  link?: { port: number; host?: string };
 }
 
 function setupTokenHash(token: string): Buffer {
@@ -91,6 +100,13 @@ export class Service {
   private readonly sweeper: NodeJS.Timeout;
   /** The NCoder on this machine, when the host gave HID access. */
   readonly encoder: NcoderLink | undefined;
+  /** Gateways and control units: the device link, enrolment, sync, events and door commands. */
+  readonly devices: DeviceHub;
+  /**
+   * Settles once the device link is listening (or failed to bind: logged, and `devices.listening`
+   * stays false); at once without a `link` option.
+   */
+  readonly linkReady: Promise<void>;
 
   constructor(private readonly opts: ServiceOptions) {
     const db = opts.site.db;
@@ -126,6 +142,21 @@ export class Service {
       record: (ctx, e) => this.record(ctx, e),
     };
     this.encoder = opts.hid && this.encoderLink(opts.hid);
+    this.devices = new DeviceHub({
+      site: opts.site,
+      log: this.log,
+      clock: this.clock,
+      events: this.events,
+      eventLog: new EventLog(db, this.events),
+    });
+    this.linkReady = opts.link
+      ? this.devices.listen(opts.link).catch((err: unknown) => {
+          this.log.error(
+            { err: err instanceof Error ? err.message : String(err), port: opts.link!.port },
+            'service: the device link could not listen: devices cannot reach this Service',
+          );
+        })
+      : Promise.resolve();
     this.dispatcher = new Dispatcher(this.handlers(), this.log, DEFAULT_LIMITS, (r) => this.recordCall(r));
     this.sessions.sweep();
     this.sweeper = setInterval(() => this.sessions.sweep(), 3_600_000).unref();
@@ -157,10 +188,18 @@ export class Service {
     return this.sessions.resolve(token, opts);
   }
 
-  /** Stops timers and lets go of the encoder; the host closes the site. */
+  /** Stops timers, the device link, and lets go of the encoder; the host closes the site. */
   close(): void {
     clearInterval(this.sweeper);
     void this.encoder?.stop();
+    void this.devices.close();
+  }
+
+  /** {@link close}, resolving once the device link's socket is closed. */
+  async shutdown(): Promise<void> {
+    this.close();
+    await this.linkReady;
+    await this.devices.close();
   }
 
   /** Looks for the NCoder, authenticating it with the pairing key stored for its serial; tells sessions of changes. */
@@ -280,6 +319,7 @@ export class Service {
       ...operationHandlers(this.kit),
       ...custodyHandlers(),
       ...encoderHandlers(this.kit, this.encoder),
+      ...deviceHandlers(this.kit, this.devices),
       ...siteExportHandlers(this.kit, { dir: this.opts.exportDir, lintelVersion: this.opts.version }),
 
       'audit.list': (p) => {

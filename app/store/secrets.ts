@@ -8,7 +8,13 @@ export type SecretPurpose =
   | 'tls.private-key'
   | 'directory.bind-password'
   /** The pairing key of one NCoder encoder, by its serial number (each encoder has its own). */
-  | `ncoder.pairing/${string}`;
+  | `ncoder.pairing/${string}`
+  /** The Service's own Noise static key on the device link (X25519 private key). */
+  | 'link-static-key'
+  /** A device's outstanding one-time pairing code (needed to check the device's enrolment). */
+  | `device-pairing:${number}`
+  /** The link psk pinned for a device at its enrolment. */
+  | `device-psk:${number}`;
 
 interface SecretRow {
   purpose: string;

@@ -220,6 +220,46 @@ const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void 
       ).toBeUndefined();
     },
   },
+  8: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO door (id, name, kind, created_at, updated_at) VALUES (1, 'Front', 'online', 'a', 'a')",
+      ).run();
+    },
+    after: (db) => {
+      const revision = () => db.prepare('SELECT coalesce(max(revision), 0) FROM change_log').pluck().get();
+      const device = db.prepare(
+        'INSERT INTO device (id, kind, name, gateway_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      device.run(1, 'gateway', 'GW', null, 'a', 'a');
+      device.run(2, 'control-unit', 'CU', 1, 'a', 'a');
+      expect(() => device.run(3, 'control-unit', 'CU2', 2, 'a', 'a')).toThrow(/must name a gateway/);
+      expect(() => device.run(4, 'gateway', 'gw', null, 'a', 'a')).toThrow(/UNIQUE/);
+      expect(() => device.run(5, 'gateway', 'GW2', 1, 'a', 'a')).toThrow(/CHECK/);
+      const reader = db.prepare('INSERT INTO device_reader (device_id, address, door_id) VALUES (?, ?, ?)');
+      expect(() => reader.run(1, 0, 1)).toThrow(/belong to control units/);
+      const before = revision();
+      reader.run(2, 0, 1);
+      expect(revision()).toBeGreaterThan(before as number);
+      expect(() => reader.run(2, 1, 1)).toThrow(/UNIQUE/);
+      expect(() => reader.run(2, 127, 1)).toThrow(/CHECK/);
+      // Status and event intake do not feed; pinning a key does.
+      const fed = revision();
+      db.prepare(
+        "UPDATE device SET last_seen_at = 'b', address = 'h:1', events_high_water = 5 WHERE id = 2",
+      ).run();
+      expect(revision()).toBe(fed);
+      db.prepare("UPDATE device SET public_key = zeroblob(32), paired_at = 'b' WHERE id = 2").run();
+      expect(revision()).toBeGreaterThan(fed as number);
+      expect(() => db.prepare('DELETE FROM device WHERE id = 1').run()).toThrow(/FOREIGN KEY/);
+      expect(() => db.prepare('DELETE FROM door WHERE id = 1').run()).toThrow(/FOREIGN KEY/);
+      db.prepare('DELETE FROM device WHERE id = 2').run();
+      expect(db.prepare('SELECT count(*) FROM device_reader').pluck().get()).toBe(0);
+      expect(() => db.prepare("UPDATE device SET kind = 'control-unit' WHERE id = 1").run()).toThrow(
+        /does not change kind/,
+      );
+    },
+  },
 };
 
 describe('migrations', () => {

@@ -1,0 +1,548 @@
+import type { Device } from '../contract/methods/devices.js';
+import { DeviceServer, ONLINE_WINDOW_MS } from '../devices/downstream.js';
+import { freshInOrder } from '../devices/event-sequence.js';
+import type { DeviceHandlers } from '../devices/peer-rpc.js';
+import {
+  decodeJson,
+  encodeJson,
+  EnrolRequest,
+  type DoorCommand,
+  type EnrolReply,
+  type UnitStatus,
+  type WireEvent,
+} from '../devices/protocol.js';
+import type { EnrolmentRequest } from '../link/enrolment.js';
+import type { Endpoint } from '../link/macs.js';
+import { exportPrivate, generateKeyPair, keyPairFromPrivate, type KeyPair } from '../link/noise/suite.js';
+import { LinkEndpoint } from '../link/udp-endpoint.js';
+import type { Log } from '../log.js';
+import type { Clock, OpenSite } from '../site/site.js';
+import { currentRevision } from '../store/access-compiler.js';
+import { AuditRepo } from '../store/audit-repo.js';
+import {
+  DeviceRepo,
+  devicePskSecret,
+  LINK_STATIC_KEY_SECRET,
+  pairingCodeSecret,
+  type DeviceRecord,
+} from '../store/device-repo.js';
+import type { NewAccessEvent, StoredAccessEvent } from '../store/event-repo.js';
+import { syncReplyFor } from './device-sync.js';
+import type { EventBus } from './event-bus.js';
+import type { EventLog } from './event-log.js';
+
+/**
+ * The Service's end of the device link: one UDP {@link LinkEndpoint} with the Service's static key, a
+ * {@link DeviceServer} serving every paired device that reports directly (gateways, and control units
+ * without a gateway), enrolment with one-time pairing codes, the devices' live state as they report
+ * it, and door commands. A control unit behind a gateway is served by its gateway: the gateway learns
+ * it from its sync (`units`), forwards its events and status, and passes commands on.
+ *
+ * Configuration changes reach online devices by a `changed` notice: the hub polls the change feed's
+ * revision (a primary-key lookup) every `announceEveryMs` and announces a new one, so a cancelled key
+ * is in the doors' blacklist well within a second, whichever handler made the change.
+ */
+
+export interface DeviceHubOptions {
+  site: OpenSite;
+  log: Log;
+  clock: Clock;
+  events: EventBus;
+  eventLog: EventLog;
+  /** How often the change feed is checked for a new revision to announce (ms, default 200). */
+  announceEveryMs?: number;
+  /** Writes of last_seen_at per device at most this often (ms, default 30 s). */
+  touchEveryMs?: number;
+}
+
+/** What a device reported last, and when (epoch ms) it arrived. */
+interface Reported {
+  status: UnitStatus;
+  at: number;
+}
+
+/** Where the link listens. */
+export interface LinkAddress {
+  port: number;
+  host?: string;
+}
+
+const hostPort = (e: Endpoint) =>
+  e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+
+/** Door commands' outcome per door. */
+export interface CommandOutcome {
+  applied: number[];
+  unreachable: number[];
+  notOnline: number[];
+}
+
+export class DeviceHub {
+  private readonly db;
+  private readonly repo;
+  private readonly audit;
+  private endpoint: LinkEndpoint | undefined;
+  private server: DeviceServer | undefined;
+  private staticKey: KeyPair | undefined;
+  private listenHost: string | null = null;
+  private readonly reports = new Map<number, Reported>();
+  private readonly touched = new Map<number, number>();
+  /** What each device's view looked like when last published (the parts a status changes). */
+  private readonly shown = new Map<number, string>();
+  private announced = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private ticks = 0;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly o: DeviceHubOptions) {
+    this.db = o.site.db;
+    this.repo = new DeviceRepo(this.db);
+    this.audit = new AuditRepo(this.db);
+  }
+
+  /** The Service's link static key: made (random X25519) and sealed in the site's secrets on first use. */
+  keyPair(): KeyPair {
+    if (this.staticKey) return this.staticKey;
+    const stored = this.o.site.secrets.get(LINK_STATIC_KEY_SECRET);
+    if (stored) {
+      this.staticKey = keyPairFromPrivate(stored.value);
+      stored.value.fill(0);
+    } else {
+      const pair = generateKeyPair();
+      const raw = exportPrivate(pair);
+      this.o.site.secrets.put(LINK_STATIC_KEY_SECRET, 1, raw, this.o.clock());
+      raw.fill(0);
+      this.staticKey = pair;
+    }
+    return this.staticKey;
+  }
+
+  /** The Service's link public key (hex); on a read-only site without one yet, ''. */
+  publicKeyHex(): string {
+    if (!this.staticKey && this.o.site.readonly && !this.o.site.secrets.get(LINK_STATIC_KEY_SECRET))
+      return '';
+    return this.keyPair().publicKey.toString('hex');
+  }
+
+  get listening(): boolean {
+    return this.endpoint !== undefined && this.closing === undefined;
+  }
+
+  /** The bound UDP port, or undefined when not listening. */
+  get port(): number | undefined {
+    return this.listening ? this.endpoint!.address.port : undefined;
+  }
+
+  get host(): string | null {
+    return this.listening ? this.listenHost : null;
+  }
+
+  /** Link counters for the console: datagrams refused by reason, and the exchange layer's counts. */
+  linkCounters(): Record<string, number> {
+    if (!this.endpoint || !this.server) return {};
+    const ex = this.server.exchangeStats();
+    return {
+      ...this.endpoint.stats.refused,
+      exchangeRetransmitted: ex.retransmitted,
+      exchangeDuplicates: ex.duplicates,
+      exchangeMalformed: ex.malformed,
+    };
+  }
+
+  /** Binds the link's UDP socket and starts serving the paired devices. */
+  async listen(at: LinkAddress): Promise<void> {
+    if (this.endpoint) throw new Error('device hub: already listening');
+    const host = at.host ?? '0.0.0.0';
+    const endpoint = await LinkEndpoint.bind({
+      staticKey: this.keyPair(),
+      peers: [],
+      port: at.port,
+      host,
+      enrolment: {
+        codes: () => this.pendingCodes(),
+        accept: (e) => {
+          try {
+            return this.accept(e);
+          } catch (err) {
+            // Refused (the link answers the device so); say why here, never with the code.
+            this.o.log.warn(
+              { address: hostPort(e.address), err: err instanceof Error ? err.message : String(err) },
+              'devices: an enrolment was refused',
+            );
+            throw err;
+          }
+        },
+      },
+    });
+    if (this.closing) {
+      await endpoint.close();
+      return;
+    }
+    this.endpoint = endpoint;
+    this.listenHost = host;
+    this.server = new DeviceServer(endpoint, (id) => this.handlersFor(id), {
+      onFailure: (method, err) =>
+        this.o.log.warn(
+          { method, err: err instanceof Error ? err.message : String(err) },
+          'devices: a request failed',
+        ),
+    });
+    for (const d of this.repo.paired()) this.attach(d);
+    this.announced = currentRevision(this.db);
+    this.timer = setInterval(() => this.tick(), this.o.announceEveryMs ?? 200);
+    this.timer.unref();
+    this.o.log.info({ port: endpoint.address.port, host }, 'devices: link listening');
+  }
+
+  /** Stops the link (idempotent). */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      this.server?.close();
+      await this.endpoint?.close();
+    })();
+    return this.closing;
+  }
+
+  // --- state ---------------------------------------------------------------------------------------
+
+  /** Serves a paired device that reports directly (a unit behind a gateway is the gateway's). */
+  private attach(d: DeviceRecord): void {
+    if (!this.server || !d.publicKey || d.gatewayId !== null) return;
+    const psk = this.o.site.secrets.get(devicePskSecret(d.id));
+    if (!psk) {
+      this.o.log.warn({ deviceId: d.id }, 'devices: a paired device has no psk: pair it again');
+      return;
+    }
+    this.server.attach({ deviceId: d.id, publicKey: d.publicKey, psk: psk.value });
+  }
+
+  /** Stops serving a device (removed) and forgets what it reported. */
+  forget(deviceId: number): void {
+    this.server?.detach(deviceId);
+    this.reports.delete(deviceId);
+    this.touched.delete(deviceId);
+    this.shown.delete(deviceId);
+  }
+
+  private directOnline(d: DeviceRecord): boolean {
+    return this.server?.online(d.id) ?? false;
+  }
+
+  private freshReport(id: number): Reported | undefined {
+    const r = this.reports.get(id);
+    return r && Date.now() - r.at < ONLINE_WINDOW_MS ? r : undefined;
+  }
+
+  /** Whether the device is online now (a unit behind a gateway: the gateway is, and says the unit is). */
+  online(d: DeviceRecord): boolean {
+    if (!d.publicKey) return false;
+    if (d.gatewayId === null) return this.directOnline(d);
+    const gw = this.repo.byId(d.gatewayId);
+    return !!gw && this.directOnline(gw) && (this.freshReport(d.id)?.status.online ?? false);
+  }
+
+  /** A device as the console shows it. */
+  view(d: DeviceRecord, revision = currentRevision(this.db)): Device {
+    const report = this.reports.get(d.id);
+    const s = report?.status;
+    const now = this.o.clock();
+    const pending = d.pairingExpiresAt !== null && d.pairingExpiresAt > now.toISOString();
+    let lastSeen = d.lastSeenAt;
+    let address: string | null = d.gatewayId === null ? d.address : null;
+    if (d.gatewayId === null) {
+      const seen = this.server?.lastSeen(d.id);
+      if (seen !== undefined) lastSeen = new Date(seen).toISOString();
+      const state = d.publicKey && this.endpoint?.peerState(d.publicKey);
+      if (state && state.address) address = hostPort(state.address);
+    } else if (s?.lastSeen) {
+      lastSeen = new Date(s.lastSeen).toISOString();
+    }
+    return {
+      id: d.id,
+      kind: d.kind,
+      name: d.name,
+      gatewayId: d.gatewayId,
+      readers: this.repo.readers(d.id).map((r) => ({ address: r.address, doorId: r.doorId })),
+      paired: d.publicKey !== null,
+      pairingExpiresAt: pending ? d.pairingExpiresAt : null,
+      pairedAt: d.pairedAt,
+      online: this.online(d),
+      lastSeen,
+      address,
+      softwareVersion: s?.version ?? d.softwareVersion,
+      revision: s?.revision ?? null,
+      currentRevision: revision,
+      pendingEvents: s?.pendingEvents ?? null,
+      clockOffsetMs: report && s ? s.clock - report.at : null,
+      readerStates: s?.readers ?? [],
+      doorStates: s?.doors ?? [],
+      refused: s?.refused ?? {},
+      createdAt: d.createdAt,
+      updatedAt: d.updatedAt,
+      version: d.version,
+    };
+  }
+
+  /** Every device as the console shows it. */
+  views(): Device[] {
+    const revision = currentRevision(this.db);
+    return this.repo.list().map((d) => this.view(d, revision));
+  }
+
+  /** Publishes `devices.changed` for a device (after a commit). */
+  publish(deviceId: number): void {
+    const d = this.repo.byId(deviceId);
+    if (!d) return;
+    const v = this.view(d);
+    this.shown.set(deviceId, visible(v));
+    this.o.events.publish('devices.changed', v);
+  }
+
+  /** Publishes a removed device's last view, shown unpaired and offline. */
+  publishRemoved(view: Device): void {
+    this.o.events.publish('devices.changed', {
+      ...view,
+      paired: false,
+      online: false,
+      pairingExpiresAt: null,
+    });
+  }
+
+  /** Publishes when what the console shows of the device changed since last published. */
+  private publishIfChanged(deviceId: number): void {
+    const d = this.repo.byId(deviceId);
+    if (!d) return;
+    const v = this.view(d);
+    const key = visible(v);
+    if (this.shown.get(deviceId) === key) return;
+    this.shown.set(deviceId, key);
+    this.o.events.publish('devices.changed', v);
+  }
+
+  /** Every announce period: a new revision goes to the devices; every second: online changes go to the console. */
+  private tick(): void {
+    if (!this.server || this.closing) return;
+    try {
+      const revision = currentRevision(this.db);
+      if (revision !== this.announced) {
+        this.announced = revision;
+        this.server.announce(revision);
+      }
+      this.ticks += 1;
+      if (this.ticks % Math.max(1, Math.round(1000 / (this.o.announceEveryMs ?? 200))) === 0)
+        for (const d of this.repo.paired()) this.publishIfChanged(d.id);
+    } catch (err) {
+      this.o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'devices: tick failed');
+    }
+  }
+
+  // --- enrolment ------------------------------------------------------------------------------------
+
+  /** The outstanding pairing codes; an id names the device and the code's expiry (a replaced code is another id). */
+  private *pendingCodes(): Iterable<{ id: string; code: string }> {
+    for (const d of this.repo.pairing(this.o.clock())) {
+      const secret = this.o.site.secrets.get(pairingCodeSecret(d.id));
+      if (!secret) continue;
+      const code = secret.value.toString('utf8');
+      secret.value.fill(0);
+      yield { id: `${d.id}/${d.pairingExpiresAt}`, code };
+    }
+  }
+
+  /** A device proved an outstanding code: pin it, end the code, answer where it reports. */
+  private accept(e: EnrolmentRequest): Buffer {
+    const request = decodeJson(EnrolRequest, e.payload, 'enrolment payload');
+    const slash = e.codeId.indexOf('/');
+    const id = Number(e.codeId.slice(0, slash));
+    const expires = e.codeId.slice(slash + 1);
+    const now = this.o.clock();
+    const address = hostPort(e.address);
+    const { device, reply } = this.db.transaction(() => {
+      const d = this.repo.byId(id);
+      if (!d || d.pairingExpiresAt !== expires || expires <= now.toISOString())
+        throw new Error('the pairing code is no longer outstanding');
+      if (d.kind !== request.kind) throw new Error(`a ${request.kind} enrolled with the code of a ${d.kind}`);
+      const other = this.repo.byPublicKey(e.publicKey);
+      if (other && other.id !== d.id) throw new Error(`the key is already pinned for device ${other.id}`);
+      const reply: EnrolReply = { deviceId: d.id };
+      if (d.gatewayId !== null) {
+        const gw = this.repo.byId(d.gatewayId)!;
+        const host = this.gatewayHost(gw);
+        if (!gw.publicKey || !gw.listenPort || !host)
+          throw new Error('the gateway of this control unit is not paired (or did not say its port) yet');
+        reply.upstream = { host, port: gw.listenPort, publicKey: gw.publicKey.toString('hex') };
+      }
+      this.repo.pin(
+        d.id,
+        {
+          publicKey: Buffer.from(e.publicKey),
+          address,
+          listenPort: request.kind === 'gateway' ? (request.listenPort ?? null) : null,
+          softwareVersion: request.version,
+        },
+        now,
+      );
+      this.repo.deleteSecret(pairingCodeSecret(d.id));
+      this.o.site.secrets.replace(devicePskSecret(d.id), 1, e.psk, now);
+      this.audit.append({
+        at: now.toISOString(),
+        operatorId: null,
+        actor: `device:${d.name}`,
+        action: 'devices.enrol',
+        target: `device:${d.id}`,
+        outcome: 'ok',
+        detail: { kind: d.kind, version: request.version, address, replaced: d.publicKey !== null },
+        source: `link ${address}`,
+      });
+      return { device: this.repo.byId(d.id)!, reply };
+    })();
+    this.reports.delete(device.id);
+    if (device.gatewayId === null) this.attach(device);
+    else this.server?.detach(device.id);
+    this.o.log.info({ deviceId: device.id, kind: device.kind, address }, 'devices: enrolled');
+    this.publish(device.id);
+    // The pin is in the change feed: the gateway of a unit behind one hears of it at the next announce.
+    return encodeJson(reply);
+  }
+
+  /** The gateway's host as the Service sees it (its control units on the same network reach it there). */
+  private gatewayHost(gw: DeviceRecord): string | undefined {
+    const state = gw.publicKey && this.endpoint?.peerState(gw.publicKey);
+    if (state && state.address) return state.address.address;
+    if (!gw.address) return undefined;
+    const m = /^\[?(.*?)\]?:(\d+)$/.exec(gw.address);
+    return m?.[1];
+  }
+
+  // --- the device protocol ----------------------------------------------------------------------------
+
+  private handlersFor(deviceId: number): DeviceHandlers {
+    return {
+      sync: (held) => syncReplyFor(this.db, this.o.site, deviceId, held),
+      events: ({ events }) => ({ ack: this.intake(deviceId, events) }),
+      status: ({ units }) => {
+        this.statusFrom(deviceId, units);
+        return { now: this.o.clock().getTime() };
+      },
+    };
+  }
+
+  /** Stores the fresh events of a batch and the new mark in one transaction; publishes after the commit. */
+  intake(deviceId: number, batch: readonly WireEvent[]): number {
+    let stored: StoredAccessEvent[] = [];
+    const ack = this.db.transaction(() => {
+      const device = this.repo.byId(deviceId);
+      if (!device) throw new Error(`device ${deviceId} no longer exists`);
+      const mark = device.eventsHighWater;
+      const { fresh, highWater } = freshInOrder(mark, batch);
+      if (fresh.length === 0) return mark;
+      const names = new Map<number, string>([[device.id, device.name]]);
+      if (device.kind === 'gateway') for (const u of this.repo.unitsOf(device.id)) names.set(u.id, u.name);
+      const rows = fresh.map((e): NewAccessEvent => {
+        const forwarded = e.origin !== device.id;
+        return {
+          at: e.at,
+          kind: e.kind,
+          doorId: e.doorId,
+          userId: e.userId,
+          credentialId: e.credentialId,
+          reason: e.reason,
+          source: names.get(e.origin) ?? `device ${e.origin}`,
+          detail: forwarded ? { ...e.detail, via: device.name } : e.detail,
+        };
+      });
+      stored = this.o.eventLog.store(rows);
+      this.repo.setHighWater(device.id, highWater);
+      return highWater;
+    })();
+    this.o.eventLog.publish(stored);
+    return ack;
+  }
+
+  /** Keeps the latest status of the device (and a gateway's units); notes it in the database now and then. */
+  private statusFrom(deviceId: number, units: readonly UnitStatus[]): void {
+    const device = this.repo.byId(deviceId);
+    if (!device) throw new Error(`device ${deviceId} no longer exists`);
+    const mine = new Set([device.id]);
+    if (device.kind === 'gateway') for (const u of this.repo.unitsOf(device.id)) mine.add(u.id);
+    const now = Date.now();
+    const reported: number[] = [];
+    for (const s of units) {
+      if (!mine.has(s.deviceId)) continue;
+      this.reports.set(s.deviceId, { status: s, at: now });
+      reported.push(s.deviceId);
+    }
+    const last = this.touched.get(device.id);
+    if (last === undefined || now - last >= (this.o.touchEveryMs ?? 30_000)) {
+      this.touched.set(device.id, now);
+      const state = device.publicKey && this.endpoint?.peerState(device.publicKey);
+      const own = units.find((s) => s.deviceId === device.id);
+      this.db.transaction(() => {
+        this.repo.touch(
+          device.id,
+          this.o.clock(),
+          state && state.address ? hostPort(state.address) : null,
+          own?.version ?? null,
+        );
+        for (const s of units)
+          if (s.deviceId !== device.id && mine.has(s.deviceId) && s.lastSeen !== null)
+            this.repo.touch(s.deviceId, new Date(s.lastSeen), null, s.version);
+      })();
+    }
+    for (const id of reported) this.publishIfChanged(id);
+  }
+
+  // --- door commands ------------------------------------------------------------------------------------
+
+  /**
+   * Sends a door command to the control units serving the doors (through their gateway when they have
+   * one), all at once; a unit that does not answer makes its doors unreachable.
+   */
+  async command(command: DoorCommand, doorIds: readonly number[], by: string): Promise<CommandOutcome> {
+    const out: CommandOutcome = { applied: [], unreachable: [], notOnline: [] };
+    const readers = this.repo.readersOfDoors(doorIds);
+    const byTarget = new Map<number, number[]>();
+    for (const doorId of new Set(doorIds)) {
+      const r = readers.get(doorId);
+      if (!r || !r.paired) {
+        out.notOnline.push(doorId);
+        continue;
+      }
+      const target = r.gatewayId ?? r.deviceId;
+      byTarget.set(target, [...(byTarget.get(target) ?? []), doorId]);
+    }
+    await Promise.all(
+      [...byTarget].map(async ([target, doors]) => {
+        if (!this.server?.online(target)) {
+          out.unreachable.push(...doors);
+          return;
+        }
+        try {
+          const reply = await this.server.call(target, 'command', {
+            command,
+            doorIds: doors,
+            by: by.slice(0, 100),
+          });
+          const applied = new Set(reply.applied.filter((d) => doors.includes(d)));
+          out.applied.push(...applied);
+          out.unreachable.push(...doors.filter((d) => !applied.has(d)));
+        } catch (err) {
+          this.o.log.info(
+            { deviceId: target, err: err instanceof Error ? err.message : String(err) },
+            'devices: a door command got no answer',
+          );
+          out.unreachable.push(...doors);
+        }
+      }),
+    );
+    for (const list of [out.applied, out.unreachable, out.notOnline]) list.sort((a, b) => a - b);
+    return out;
+  }
+}
+
+/** The parts of a view that a report or the passing of time changes (not the clock reading). */
+function visible(v: Device): string {
+  const { clockOffsetMs: _c, lastSeen: _l, currentRevision: _r, ...rest } = v;
+  return JSON.stringify(rest);
+}

@@ -1,0 +1,172 @@
+import { hkdfSync } from 'node:crypto';
+import { siteCardKey, siteUidKey } from '../card/card-keys.js';
+import type { ReplicaCard, SyncParams, SyncReply } from '../devices/protocol.js';
+import type { OpenSite } from '../site/site.js';
+import { compileCard, compileDoor, currentRevision } from '../store/access-compiler.js';
+import { DeviceRepo, devicePskSecret } from '../store/device-repo.js';
+import { SiteRepo } from '../store/site-repo.js';
+import type { Db } from '../store/sqlite.js';
+import { CARD_KEY_VERSION } from './encoder-handlers.js';
+
+/**
+ * What the Service answers a device's `sync` (app/devices/protocol.ts): the small whole part (card
+ * keys, time zone, the tables of the doors it serves, its readers with their OSDP keys, a gateway's
+ * units) and the live keys and blacklist, as changes after what the device holds or whole.
+ *
+ * Incremental cards come from the change feed: a changed key or blacklist entry names the key; a
+ * changed cardholder or membership names that holder's keys; a changed access level's rights name the
+ * keys of its holders. Each named key is compiled afresh and sent when live, or removed otherwise, so
+ * applying the changes gives the same replica as a full reload (tested in device-sync.test.ts).
+ */
+
+/** Key statuses a door still honours. */
+const LIVE = ['issued', 'needs-update'] as const;
+
+/** The Secure Channel base key of one OSDP reader: HKDF-SHA256 of the site master key, 16 bytes. */
+export function readerScbk(master: Uint8Array, siteId: string, unitId: number, address: number): Buffer {
+  const info = `lintel/osdp-scbk/v1|site=${siteId.toLowerCase()}|unit=${unitId}|address=${address}`;
+  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), Buffer.from(info, 'utf8'), 16));
+}
+
+/** Runs `use` with the site master key, wiped afterwards. */
+function withMaster<T>(site: OpenSite, use: (master: Buffer) => T): T {
+  const master = site.secrets.get('site.master');
+  if (!master) throw new Error('device sync: the site has no master key');
+  try {
+    return use(master.value);
+  } finally {
+    master.value.fill(0);
+  }
+}
+
+/** A live key as the replica holds it, or undefined when the key is not live (or has no holder). */
+function replicaCard(db: Db, credentialId: number): ReplicaCard | undefined {
+  const extra = db
+    .prepare(
+      `SELECT k.status, k.revalidation_hours, c.pin_hash
+         FROM credential k JOIN cardholder c ON c.id = k.cardholder_id WHERE k.id = ?`,
+    )
+    .get(credentialId) as
+    { status: string; revalidation_hours: number | null; pin_hash: string | null } | undefined;
+  if (!extra || !(LIVE as readonly string[]).includes(extra.status)) return undefined;
+  const data = compileCard(db, credentialId);
+  if (!data) return undefined;
+  return {
+    ...data,
+    rights: [...data.rights],
+    pinHash: extra.pin_hash,
+    revalidationWindowSeconds: extra.revalidation_hours === null ? null : extra.revalidation_hours * 3600,
+  };
+}
+
+/** The keys the changes after `since` may have changed. */
+function touchedCredentials(db: Db, since: number): number[] {
+  return db
+    .prepare(
+      `WITH ch AS (SELECT DISTINCT entity, entity_id FROM change_log WHERE revision > ?)
+       SELECT entity_id FROM ch WHERE entity IN ('credential', 'blacklist')
+       UNION SELECT k.id FROM credential k JOIN ch
+         ON ch.entity IN ('cardholder', 'cardholder_access_level') AND k.cardholder_id = ch.entity_id
+       UNION SELECT k.id FROM credential k
+         JOIN cardholder_access_level m ON m.cardholder_id = k.cardholder_id
+         JOIN ch ON ch.entity IN ('access_level_right', 'access_level') AND m.access_level_id = ch.entity_id
+       ORDER BY 1`,
+    )
+    .pluck()
+    .all(since) as number[];
+}
+
+/** The sync reply for one device; throws when the device does not exist. One read transaction. */
+export function syncReplyFor(db: Db, site: OpenSite, deviceId: number, held: SyncParams): SyncReply {
+  return db.transaction((): SyncReply => {
+    const repo = new DeviceRepo(db);
+    const device = repo.byId(deviceId);
+    if (!device) throw new Error(`device ${deviceId} no longer exists`);
+    const revision = currentRevision(db);
+    const units = device.kind === 'gateway' ? repo.unitsOf(deviceId) : [device];
+    const readers = units.flatMap((u) => repo.readers(u.id));
+
+    const { keys, readerConfigs } = withMaster(site, (master) => ({
+      keys: {
+        siteId: site.siteId,
+        keyVersion: CARD_KEY_VERSION,
+        lock: siteCardKey(master, site.siteId, 'lock', CARD_KEY_VERSION).toString('hex'),
+        update: siteCardKey(master, site.siteId, 'update', CARD_KEY_VERSION).toString('hex'),
+        uidRead: siteUidKey(master, site.siteId, CARD_KEY_VERSION).toString('hex'),
+      },
+      readerConfigs: readers.map((r) => ({
+        unitId: r.deviceId,
+        address: r.address,
+        doorId: r.doorId,
+        scbk: readerScbk(master, site.siteId, r.deviceId, r.address).toString('hex'),
+      })),
+    }));
+
+    const doors = readers.flatMap((r) => {
+      const d = compileDoor(db, r.doorId);
+      return d ? [{ ...d, door: { ...d.door, zoneIds: [...d.door.zoneIds] } }] : [];
+    });
+
+    const unitConfigs =
+      device.kind !== 'gateway'
+        ? []
+        : units.flatMap((u) => {
+            const psk = site.secrets.get(devicePskSecret(u.id));
+            if (!u.publicKey || !psk) return [];
+            const config = {
+              deviceId: u.id,
+              name: u.name,
+              publicKey: u.publicKey.toString('hex'),
+              psk: psk.value.toString('hex'),
+            };
+            psk.value.fill(0);
+            return [config];
+          });
+
+    const fullCards = held.revision === 0 || held.revision > revision;
+    const upsert: ReplicaCard[] = [];
+    const remove: number[] = [];
+    const ids = fullCards
+      ? (db
+          .prepare(
+            `SELECT id FROM credential WHERE status IN (${LIVE.map((s) => `'${s}'`).join(', ')}) ORDER BY id`,
+          )
+          .pluck()
+          .all() as number[])
+      : touchedCredentials(db, held.revision);
+    for (const id of ids) {
+      const card = replicaCard(db, id);
+      if (card) upsert.push(card);
+      else if (!fullCards) remove.push(id);
+    }
+
+    const latestSeq =
+      (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'blacklist'").pluck().get() as
+        number | undefined) ?? 0;
+    const fullBlacklist = held.blacklistSeq === 0 || held.blacklistSeq > latestSeq;
+    const entries = (
+      db
+        .prepare('SELECT seq, credential_id, expires_at FROM blacklist WHERE seq > ? ORDER BY seq')
+        .all(fullBlacklist ? 0 : held.blacklistSeq) as {
+        seq: number;
+        credential_id: number;
+        expires_at: string;
+      }[]
+    ).map((r) => ({
+      seq: r.seq,
+      credentialId: r.credential_id,
+      expiresAt: Math.max(0, Math.floor(Date.parse(r.expires_at) / 1000)),
+    }));
+
+    return {
+      revision,
+      timeZone: new SiteRepo(db).get().timeZone,
+      keys,
+      doors,
+      readers: readerConfigs,
+      units: unitConfigs,
+      cards: { full: fullCards, upsert, remove },
+      blacklist: { full: fullBlacklist, entries, latestSeq },
+    };
+  })();
+}
