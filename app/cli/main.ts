@@ -17,6 +17,7 @@ import { resetPasswordCommand } from './operator-commands.js';
 import { registerOsdpCommands } from './osdp-commands.js';
 import { exportCommand, importCommand } from './site-commands.js';
 import { registerSimCommands } from './sim-commands.js';
+import { DEFAULT_GATEWAY_LISTEN, gatewayCommand } from '../gateway/gateway-command.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -60,7 +61,17 @@ export function buildProgram(): Command {
         '--ncoder-socket <path>',
         'reach the NCoder encoder through this simulator socket (`lintel sim ncoder`) instead of USB (or set LINTEL_NCODER_SOCKET)',
       )
-      .option('--no-usb', 'do not look for a USB NCoder'),
+      .option('--no-usb', 'do not look for a USB NCoder')
+      .addOption(
+        new Option(
+          '--link-port <port>',
+          'UDP port of the device link for gateways and control units (0 picks a free one)',
+        )
+          .argParser(port)
+          .default(4750),
+      )
+      .option('--link-host <host>', 'address the device link listens on', '0.0.0.0')
+      .option('--no-link', 'do not listen for gateways and control units'),
   ).action((opts) => serveCommand(opts, log()));
 
   const db = program
@@ -157,6 +168,24 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       process.exitCode = await resetPasswordCommand(opts, process.stdout);
     });
+
+  program
+    .command('gateway')
+    .description(
+      'run a gateway: relays between the Service and its control units, keeps working when the Service is down',
+    )
+    .requiredOption(
+      '--data-dir <dir>',
+      'the gateway folder (its identity, encrypted replica and event outbox)',
+    )
+    .option('--enrol <code>', 'enrol with the Service using this one-time pairing code (first start)')
+    .option('--service <host:port>', 'the Service to enrol with (with --enrol)')
+    .option(
+      '--listen <host:port>',
+      'UDP address for the Service and the control units',
+      DEFAULT_GATEWAY_LISTEN,
+    )
+    .action((opts) => gatewayCommand(opts, log()));
 
   registerSimCommands(program, log);
   registerOsdpCommands(program);
