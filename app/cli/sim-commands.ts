@@ -16,6 +16,7 @@ import {
 import { ReaderSimulator } from '../osdp/reader-simulator.js';
 import { SerialPd } from '../osdp/serial-pd.js';
 import { packageVersion } from '../package-info.js';
+import { simControlUnitCommand, type SimCuOptions } from '../control-unit/cli.js';
 import { openSerial, OsdpToolError, parseAddress, parseBaud, parseKey } from './osdp-commands.js';
 
 /**
@@ -23,7 +24,8 @@ import { openSerial, OsdpToolError, parseAddress, parseBaud, parseKey } from './
  * wire protocols. `sim ncoder` runs the NCoder desktop encoder on a local socket (socketHidDevices
  * reaches it), with a line-based control on stdin for the cards in its field. `sim reader` runs an
  * OSDP wall reader on a serial path (a pty in tests), with a card field, keypad and fingerprint
- * sensor controlled the same way.
+ * sensor controlled the same way. `sim cu` runs a door control unit (app/control-unit) that drives
+ * such readers.
  */
 
 /** Options of `lintel sim ncoder`. */
@@ -287,6 +289,8 @@ export async function simReaderCommand(
   if (lost) throw new OsdpToolError(`${opts.port} went away: ${lost.message}`, 1);
 }
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 /** Registers `lintel sim` and its simulators on the program. */
 export function registerSimCommands(program: Command, log: () => Log): void {
   const sim = program
@@ -326,6 +330,38 @@ export function registerSimCommands(program: Command, log: () => Log): void {
         const { scbk: scbkHex, ...rest } = opts;
         const scbk = parseKey('--scbk', scbkHex);
         await simReaderCommand({ ...rest, ...(scbk && { scbk }) }, log());
+      } catch (err) {
+        if (!(err instanceof OsdpToolError)) throw err;
+        process.stderr.write(`lintel: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+      }
+    });
+  sim
+    .command('cu')
+    .description(
+      'simulate a door control unit: enrols, syncs its replica, drives OSDP readers (one per serial path) and decides at the door; door inputs from stdin',
+    )
+    .requiredOption(
+      '--data-dir <dir>',
+      'the unit’s folder: identity (mode 0600), encrypted replica and outbox',
+    )
+    .option(
+      '--reader <path[@address]>',
+      'a reader’s serial path and OSDP address (default 0); repeat for more readers, one per line',
+      collect,
+      [],
+    )
+    .addOption(new Option('--baud <n>', 'line speed of the readers').argParser(parseBaud).default(9600))
+    .option('--enrol <code>', 'first start: the pairing code the console gave for this unit')
+    .option('--service <host:port>', 'with --enrol: where the Service listens for devices')
+    .option(
+      '--install-mode',
+      'a reader that refuses its SCBK is opened with the default key SCBK-D and given its SCBK (KEYSET)',
+    )
+    .option('--bind <host[:port]>', 'local address of the unit’s UDP socket (default 0.0.0.0, any port)')
+    .action(async (opts: SimCuOptions) => {
+      try {
+        await simControlUnitCommand(opts, log(), openSerial);
       } catch (err) {
         if (!(err instanceof OsdpToolError)) throw err;
         process.stderr.write(`lintel: ${err.message}\n`);
