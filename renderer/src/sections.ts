@@ -56,6 +56,12 @@ export const sections: readonly Section[] = [
     Component: screen(() => import('./screens/doors-screen.js'), 'DoorsScreen'),
   },
   {
+    id: 'devices',
+    label: 'gatewaysAndControlUnits',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/devices/devices-screen.js'), 'DevicesScreen'),
+  },
+  {
     id: 'access-levels',
     label: 'accessLevels',
     permission: 'doors:read',
@@ -101,10 +107,10 @@ export const sections: readonly Section[] = [
 ];
 
 /**
- * Places kept in the navigation for what arrives with its hardware: the portable programming device,
- * door gateways and mobile keys. Shown disabled until their issues land.
+ * Places kept in the navigation for what arrives with its hardware: the portable programming device
+ * and mobile keys. Shown disabled until their issues land.
  */
-export const comingSections = ['ppd', 'gateways', 'mobileKeys'] as const;
+export const comingSections = ['ppd', 'mobileKeys'] as const;
 
 /**
  * Starts downloading the screen of the section a route opens (`#/users` → users; `#/` → home), so a

@@ -2,6 +2,7 @@ import { access } from './access.js';
 import { auth } from './auth.js';
 import { common } from './common.js';
 import { dashboard } from './dashboard.js';
+import { devices } from './devices.js';
 import { directory } from './directory.js';
 import { encoder } from './encoder.js';
 import { events } from './events.js';
@@ -18,6 +19,7 @@ export const resources = {
   access,
   auth,
   dashboard,
+  devices,
   directory,
   encoder,
   events,
