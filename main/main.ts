@@ -5,7 +5,8 @@ import { app, BrowserWindow, ipcMain, Menu, safeStorage, session } from 'electro
 import { createLogger, type Log } from '../app/log.js';
 import { packageVersion, rendererDir } from '../app/package-info.js';
 import { socketHidDevices } from '../app/ncoder/hid-socket.js';
-import { Service } from '../app/service/service.js';
+import { DEFAULT_LINK_PORT } from '../app/service/device-hub.js';
+import { Service, type ServiceOptions } from '../app/service/service.js';
 import { nodeHidDevices } from '../native/hid-device.js';
 import { systemClock, type OpenSite } from '../app/site/site.js';
 import { useNativeBinding } from '../app/store/sqlite.js';
@@ -151,7 +152,8 @@ async function start(log: Log): Promise<void> {
     // The NCoder on USB; `LINTEL_NCODER_SOCKET` points at a `lintel sim ncoder` instead (demos, tests).
     const socket = process.env.LINTEL_NCODER_SOCKET;
     const hid = socket ? socketHidDevices(socket) : nodeHidDevices;
-    const s = new Service({ site, log, version, exportDir, hid });
+    const link = deviceLink(process.env.LINTEL_LINK_PORT);
+    const s = new Service({ site, log, version, exportDir, hid, ...(link ? { link } : {}) });
     service = s;
     // Replaces the locked handlers in one synchronous step; the unlock call is answered after it.
     const ipc = lockedIpc.handOver(() => registerIpcTransport(s, log));
@@ -166,6 +168,18 @@ async function start(log: Log): Promise<void> {
   log.info({ dataDir, created, custody, migrated, version }, 'main: site open');
 }
 
+/**
+ * The device link of the desktop app (small sites run the whole site on one PC): UDP 4750 on every
+ * interface, as `lintel serve`; `LINTEL_LINK_PORT` picks another port (0: any free one) or `off`.
+ */
+function deviceLink(value: string | undefined): ServiceOptions['link'] {
+  if (value === 'off') return undefined;
+  const port = value === undefined || value === '' ? DEFAULT_LINK_PORT : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`LINTEL_LINK_PORT must be a UDP port or "off", not ${JSON.stringify(value)}`);
+  return { port, host: '0.0.0.0' };
+}
+
 /** Logs every window out, stops the Service and closes the site (releasing its lock) before exit. */
 async function stop(log: Log): Promise<void> {
   const r = running;
@@ -174,7 +188,7 @@ async function stop(log: Log): Promise<void> {
   try {
     await r.ipc.dispose();
   } finally {
-    r.service.close();
+    await r.service.shutdown();
     r.site.close();
     log.info('main: site closed');
   }

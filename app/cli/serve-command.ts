@@ -6,6 +6,7 @@ import { startHttpsServer } from '../server/https-server.js';
 import { loadTls } from '../server/tls.js';
 import { socketHidDevices } from '../ncoder/hid-socket.js';
 import type { HidDevices } from '../ports/hid.js';
+import { DEFAULT_LINK_PORT } from '../service/device-hub.js';
 import { Service } from '../service/service.js';
 import { systemClock } from '../site/site.js';
 import { kekSourceFor, resolveDataDir, type SiteOptions } from './kek-options.js';
@@ -29,8 +30,7 @@ export interface ServeOptions extends SiteOptions {
   link?: boolean;
 }
 
-/** The device link's default UDP port. */
-export const DEFAULT_LINK_PORT = 4750;
+export { DEFAULT_LINK_PORT };
 
 /**
  * Where the Service looks for the NCoder: the simulator's socket when one is named, else the USB HID

@@ -31,6 +31,9 @@ import { syncReplyFor } from './device-sync.js';
 import type { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
 
+/** The device link's default UDP port (the Service's end; gateways listen on 4751 by default). */
+export const DEFAULT_LINK_PORT = 4750;
+
 /**
  * The Service's end of the device link: one UDP {@link LinkEndpoint} with the Service's static key, a
  * {@link DeviceServer} serving every paired device that reports directly (gateways, and control units

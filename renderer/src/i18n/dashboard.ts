@@ -14,7 +14,7 @@ export const dashboard = strings(
       rf: 'RF: {{count}}',
       notStandard: 'Not in standard mode',
       allStandard: 'Every door opens in standard mode.',
-      live: 'Live door state (open, closed, forced) arrives with the gateways.',
+      live: 'Live door state (open, locked, office, lockdown) is on the Doors screen for doors on a control unit.',
     },
     events: {
       title: 'Recent events',
@@ -29,7 +29,13 @@ export const dashboard = strings(
     },
     devices: {
       title: 'Device health',
-      none: 'No gateways, control units or locks are connected yet. They appear here with their battery and last contact once they are.',
+      none: 'No gateways or control units are registered yet. Register them under Gateways and control units.',
+      online: 'Online: {{count}}',
+      offline: 'Offline: {{count}}',
+      unpaired: 'Waiting for pairing: {{count}}',
+      behind: 'Configuration not yet current: {{count}}',
+      offlineList: 'Offline now',
+      all: 'Gateways and control units',
     },
     move: {
       heading: 'Move this site',
@@ -78,7 +84,7 @@ export const dashboard = strings(
       rf: 'Radio: {{count}}',
       notStandard: 'No están en modo estándar',
       allStandard: 'Todas las puertas abren en modo estándar.',
-      live: 'El estado en vivo de las puertas (abierta, cerrada, forzada) llega con las pasarelas.',
+      live: 'El estado en vivo de las puertas (abierta, bloqueada, oficina, confinamiento) está en la pantalla Puertas para las puertas de una unidad de control.',
     },
     events: {
       title: 'Eventos recientes',
@@ -93,7 +99,13 @@ export const dashboard = strings(
     },
     devices: {
       title: 'Estado de los dispositivos',
-      none: 'Todavía no hay pasarelas, unidades de control ni cerraduras conectadas. Aparecerán aquí con su batería y último contacto cuando lo estén.',
+      none: 'Todavía no hay pasarelas ni unidades de control registradas. Regístrelas en Pasarelas y unidades de control.',
+      online: 'En línea: {{count}}',
+      offline: 'Sin conexión: {{count}}',
+      unpaired: 'Esperando el emparejamiento: {{count}}',
+      behind: 'Configuración aún no actualizada: {{count}}',
+      offlineList: 'Sin conexión ahora',
+      all: 'Pasarelas y unidades de control',
     },
     move: {
       heading: 'Trasladar esta instalación',

@@ -133,6 +133,59 @@ function KeysCard() {
   );
 }
 
+/** Gateways and control units: how many are online, offline, unpaired or behind, and which are offline. */
+function DevicesCard() {
+  const { t } = useT('dashboard');
+  const list = useQuery({
+    queryKey: ['devices.list', 'dashboard'],
+    queryFn: () => call('devices.list', {}),
+    refetchInterval: 30_000,
+  });
+  const devices = list.data?.devices;
+  if (!devices) return <Card title={t('devices.title')}>{null}</Card>;
+  const paired = devices.filter((d) => d.paired);
+  const offline = paired.filter((d) => !d.online);
+  const behind = paired.filter((d) => d.online && d.revision !== null && d.revision < d.currentRevision);
+  const unpaired = devices.length - paired.length;
+  return (
+    <Card title={t('devices.title')}>
+      {devices.length === 0 ? (
+        <Text size="sm">{t('devices.none')}</Text>
+      ) : (
+        <>
+          <Group gap="xs" mb="xs">
+            <Badge variant="light" color="green">
+              {t('devices.online', { count: paired.length - offline.length })}
+            </Badge>
+            <Badge variant="light" color={offline.length ? 'red' : 'gray'}>
+              {t('devices.offline', { count: offline.length })}
+            </Badge>
+            {unpaired ? <Badge variant="light">{t('devices.unpaired', { count: unpaired })}</Badge> : null}
+            {behind.length ? (
+              <Badge variant="light">{t('devices.behind', { count: behind.length })}</Badge>
+            ) : null}
+          </Group>
+          {offline.length ? (
+            <>
+              <Text size="sm" fw={600}>
+                {t('devices.offlineList')}
+              </Text>
+              <ul className="dashboard-list">
+                {offline.slice(0, 10).map((d) => (
+                  <li key={d.id}>{d.name}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </>
+      )}
+      <Anchor component={Link} to="/devices" size="sm">
+        {t('devices.all')}
+      </Anchor>
+    </Card>
+  );
+}
+
 /** The home dashboard: the site, its doors, recent events, keys to update, the blacklist, devices. */
 export function HomeSection({ site, can, failure, onSiteChanged }: SectionProps) {
   const { t } = useT('dashboard');
@@ -151,9 +204,7 @@ export function HomeSection({ site, can, failure, onSiteChanged }: SectionProps)
         {can('doors:read') ? <EventsCard /> : null}
         {can('users:read') ? <KeysCard /> : null}
         {blacklist.data ? <BlacklistPanel status={blacklist.data} /> : null}
-        <Card title={t('devices.title')}>
-          <Text size="sm">{t('devices.none')}</Text>
-        </Card>
+        {can('doors:read') ? <DevicesCard /> : null}
       </div>
       {can('settings:admin') ? (
         <>
