@@ -352,21 +352,20 @@ export class ControlUnit {
   /** What this unit reports upstream. */
   status(): UnitStatus {
     const now = this.now();
-    const replica = this.o.store.replica();
-    return {
-      deviceId: this.deviceId,
-      kind: 'control-unit',
-      version: this.o.version.slice(0, 40),
-      revision: replica?.revision ?? 0,
-      blacklistSeq: replica?.blacklistSeq ?? 0,
-      pendingEvents: this.o.store.pendingCount(),
-      clock: now,
-      online: this.o.upstreamOnline?.() ?? false,
-      lastSeen: null,
-      readers: this.links.map((l) => l.status()).filter((s) => s !== undefined),
-      doors: [...this.doors.values()].map((d) => d.runtime(now, this.timedOffice(d.doorId, now))),
-      refused: { ...(this.o.linkRefused?.() ?? {}) },
-    };
+    return this.o.store.ownStatus(
+      {
+        deviceId: this.deviceId,
+        kind: 'control-unit',
+        version: this.o.version,
+        clock: now,
+        online: this.o.upstreamOnline?.() ?? false,
+      },
+      {
+        readers: this.links.map((l) => l.status()).filter((s) => s !== undefined),
+        doors: [...this.doors.values()].map((d) => d.runtime(now, this.timedOffice(d.doorId, now))),
+        refused: { ...(this.o.linkRefused?.() ?? {}) },
+      },
+    );
   }
 
   // ---- cards -------------------------------------------------------------------------------------

@@ -9,8 +9,10 @@ import type {
   ReaderConfig,
   ReplicaCard,
   SyncParams,
+  DeviceKind,
   SyncReply,
   UnitConfig,
+  UnitStatus,
   WireEvent,
 } from './protocol.js';
 
@@ -205,6 +207,28 @@ export class DeviceStore {
       units: [],
       cards: { full: fullCards, upsert: cards, remove: removed },
       blacklist: { full: fullBlacklist, entries, latestSeq: r.blacklistSeq },
+    };
+  }
+
+  /**
+   * A device's report about itself from what the store holds (revision, blacklist sequence, pending
+   * events); the device adds its readers, doors and link counters.
+   */
+  ownStatus(
+    own: { deviceId: number; kind: DeviceKind; version: string; clock: number; online: boolean },
+    extra: Partial<Pick<UnitStatus, 'readers' | 'doors' | 'refused'>> = {},
+  ): UnitStatus {
+    const held = this.syncParams();
+    return {
+      ...own,
+      version: own.version.slice(0, 40),
+      revision: held.revision,
+      blacklistSeq: held.blacklistSeq,
+      pendingEvents: this.pendingCount(),
+      lastSeen: null,
+      readers: extra.readers ?? [],
+      doors: extra.doors ?? [],
+      refused: extra.refused ?? {},
     };
   }
 

@@ -171,21 +171,16 @@ export class Gateway {
 
   /** The status it reports: itself, then each unit that has reported, with liveness as seen here. */
   status(): UnitStatus[] {
-    const params = this.store.syncParams();
-    const own: UnitStatus = {
-      deviceId: this.deviceId,
-      kind: 'gateway',
-      version: this.version,
-      revision: params.revision,
-      blacklistSeq: params.blacklistSeq,
-      pendingEvents: this.store.pendingCount(),
-      clock: Math.round(this.now()),
-      online: true,
-      lastSeen: null,
-      readers: [],
-      doors: [],
-      refused: { ...this.endpoint.stats.refused },
-    };
+    const own = this.store.ownStatus(
+      {
+        deviceId: this.deviceId,
+        kind: 'gateway',
+        version: this.version,
+        clock: Math.round(this.now()),
+        online: true,
+      },
+      { refused: { ...this.endpoint.stats.refused } },
+    );
     const units = [...this.reports.entries()].map(([unitId, report]): UnitStatus => ({
       ...report,
       online: this.units.online(unitId),

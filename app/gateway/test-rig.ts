@@ -268,21 +268,13 @@ export class TestUnit {
   }
 
   status(): UnitStatus {
-    const held = this.store.syncParams();
-    return {
+    return this.store.ownStatus({
       deviceId: this.deviceId,
       kind: 'control-unit',
       version: 'test',
-      revision: held.revision,
-      blacklistSeq: held.blacklistSeq,
-      pendingEvents: this.store.pendingCount(),
       clock: Date.now(),
       online: true,
-      lastSeen: null,
-      readers: [],
-      doors: [],
-      refused: {},
-    };
+    });
   }
 
   /** Stores `count` events (detail.n numbered from 1 across calls) and sends them. */

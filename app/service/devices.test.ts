@@ -134,20 +134,7 @@ async function startDevice(
   const store = DeviceStore.open(tempDir(), randomBytes(32));
   const commands: unknown[] = [];
   const status = (): UnitStatus[] => [
-    {
-      deviceId: reply.deviceId,
-      kind,
-      version: 'test-1',
-      revision: store.syncParams().revision,
-      blacklistSeq: store.syncParams().blacklistSeq,
-      pendingEvents: store.pendingCount(),
-      clock: Date.now(),
-      online: true,
-      lastSeen: null,
-      readers: [],
-      doors: [],
-      refused: {},
-    },
+    store.ownStatus({ deviceId: reply.deviceId, kind, version: 'test-1', clock: Date.now(), online: true }),
   ];
   const client = new UpstreamClient({
     endpoint,
