@@ -21,3 +21,17 @@ export const DENIAL_REASONS = [
 ] as const;
 /** Why the access engine refused a card. */
 export type DenialReason = (typeof DENIAL_REASONS)[number];
+
+/**
+ * Why a control unit refused a card before the engine could judge it: no Lintel card (or not one it
+ * can read), another site's card, a card written under a key version the unit does not hold, a card
+ * whose data is damaged. Also the `reason` of an `access-denied` event.
+ */
+export const CARD_DENIAL_REASONS = [
+  'unknown-card',
+  'other-site',
+  'card-key-version',
+  'card-unreadable',
+] as const;
+/** Why a control unit refused a card it could not judge. */
+export type CardDenialReason = (typeof CARD_DENIAL_REASONS)[number];

@@ -1,4 +1,5 @@
 import { decide, officeOpen, type Decision, type DoorPolicy, type Presented } from '../access/engine.js';
+import { CARD_DENIAL_REASONS, type CardDenialReason } from '../contract/deny-reasons.js';
 import { ZoneTableRangeError } from '../access/local-time.js';
 import { credentialDataOf, type CardAccessData } from '../card/access-data.js';
 import type { CardAuditRecord } from '../card/audit-record.js';
@@ -87,8 +88,8 @@ export interface ControlUnitOptions {
 }
 
 /** Why a card that is not a valid card of this site is refused (an `access-denied` reason). */
-export const CARD_DENIALS = ['unknown-card', 'other-site', 'card-key-version', 'card-unreadable'] as const;
-export type CardDenial = (typeof CARD_DENIALS)[number];
+export const CARD_DENIALS = CARD_DENIAL_REASONS;
+export type CardDenial = CardDenialReason;
 
 const CARD_DENIAL_OF: Record<CardErrorCode, CardDenial> = {
   NOT_DESFIRE: 'unknown-card',

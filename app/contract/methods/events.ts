@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DENIAL_REASONS } from '../deny-reasons.js';
+import { CARD_DENIAL_REASONS, DENIAL_REASONS } from '../deny-reasons.js';
 import { method, needs } from '../method.js';
 import { Timestamp } from '../schemas.js';
 import { OperationId } from './operations.js';
@@ -55,7 +55,7 @@ const eventFilter = z.strictObject({
     .max(100)
     .optional()
     .describe(
-      `exactly this reason: ${DENIAL_REASONS.join(', ')} (access-denied); ${KEY_CHANGE_REASONS.join(', ')} (configuration)`,
+      `exactly this reason: ${[...DENIAL_REASONS, ...CARD_DENIAL_REASONS].join(', ')} (access-denied); ${KEY_CHANGE_REASONS.join(', ')} (configuration)`,
     ),
   from: Timestamp.optional().describe('events at or after this instant'),
   to: Timestamp.optional().describe('events before this instant'),
@@ -139,4 +139,9 @@ export const eventMethods = {
   }),
 };
 
-export { DENIAL_REASONS, type DenialReason } from '../deny-reasons.js';
+export {
+  CARD_DENIAL_REASONS,
+  DENIAL_REASONS,
+  type CardDenialReason,
+  type DenialReason,
+} from '../deny-reasons.js';

@@ -1,5 +1,6 @@
 import { Button, Group, NativeSelect, TextInput } from '@mantine/core';
 import {
+  CARD_DENIAL_REASONS,
   DENIAL_REASONS,
   EVENT_KINDS,
   KEY_CHANGE_REASONS,
@@ -155,7 +156,10 @@ export function EventFilters({
           { value: '', label: t('filters.anyReason') },
           {
             group: t('filters.denied'),
-            items: DENIAL_REASONS.map((r) => ({ value: r, label: t(`reasons.${r}`) })),
+            items: [...DENIAL_REASONS, ...CARD_DENIAL_REASONS].map((r) => ({
+              value: r,
+              label: t(`reasons.${r}`),
+            })),
           },
           {
             group: t('filters.keyChanges'),

@@ -1,4 +1,5 @@
 import {
+  CARD_DENIAL_REASONS,
   DENIAL_REASONS,
   EVENT_KINDS,
   KEY_CHANGE_REASONS,
@@ -6,7 +7,11 @@ import {
 } from '../../../../app/contract/methods/events.js';
 
 /** The reasons the reason filter offers: the engine's refusals, then the console's key changes. */
-export const FILTER_REASONS: readonly string[] = [...DENIAL_REASONS, ...KEY_CHANGE_REASONS];
+export const FILTER_REASONS: readonly string[] = [
+  ...DENIAL_REASONS,
+  ...CARD_DENIAL_REASONS,
+  ...KEY_CHANGE_REASONS,
+];
 
 /**
  * The filters as the address holds them (`#/events?user=7&kind=access-denied`): ids rather than
