@@ -15,6 +15,10 @@ export interface Endpoint {
   readonly port: number;
 }
 
+/** An endpoint as people write it: HOST:PORT, an IPv6 address in brackets. */
+export const hostPort = (e: Endpoint): string =>
+  e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+
 /** Keyed BLAKE2s-128 (WireGuard's MAC). */
 export function mac(key: Uint8Array, data: Uint8Array): Buffer {
   return Buffer.from(blake2s(data, { key, dkLen: MAC_BYTES }));

@@ -1,32 +1,21 @@
 import type { Device } from '../contract/methods/devices.js';
 import { DeviceServer, ONLINE_WINDOW_MS } from '../devices/downstream.js';
-import { freshInOrder } from '../devices/event-sequence.js';
 import type { DeviceHandlers } from '../devices/peer-rpc.js';
-import {
-  decodeJson,
-  encodeJson,
-  EnrolRequest,
-  type DoorCommand,
-  type EnrolReply,
-  type UnitStatus,
-  type WireEvent,
-} from '../devices/protocol.js';
-import type { EnrolmentRequest } from '../link/enrolment.js';
-import type { Endpoint } from '../link/macs.js';
+import type { DoorCommand, UnitStatus, WireEvent } from '../devices/protocol.js';
+import { hostPort } from '../link/macs.js';
 import { exportPrivate, generateKeyPair, keyPairFromPrivate, type KeyPair } from '../link/noise/suite.js';
 import { LinkEndpoint } from '../link/udp-endpoint.js';
 import type { Log } from '../log.js';
 import type { Clock, OpenSite } from '../site/site.js';
 import { currentRevision } from '../store/access-compiler.js';
-import { AuditRepo } from '../store/audit-repo.js';
 import {
   DeviceRepo,
   devicePskSecret,
   LINK_STATIC_KEY_SECRET,
-  pairingCodeSecret,
   type DeviceRecord,
 } from '../store/device-repo.js';
-import type { NewAccessEvent, StoredAccessEvent } from '../store/event-repo.js';
+import { DeviceEnrolment } from './device-enrolment.js';
+import { DeviceIntake } from './device-intake.js';
 import { syncReplyFor } from './device-sync.js';
 import type { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
@@ -70,9 +59,6 @@ export interface LinkAddress {
   host?: string;
 }
 
-const hostPort = (e: Endpoint) =>
-  e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
-
 /** Door commands' outcome per door. */
 export interface CommandOutcome {
   applied: number[];
@@ -83,7 +69,8 @@ export interface CommandOutcome {
 export class DeviceHub {
   private readonly db;
   private readonly repo;
-  private readonly audit;
+  private readonly enrolment: DeviceEnrolment;
+  private readonly eventIntake: DeviceIntake;
   private endpoint: LinkEndpoint | undefined;
   private server: DeviceServer | undefined;
   private staticKey: KeyPair | undefined;
@@ -100,7 +87,16 @@ export class DeviceHub {
   constructor(private readonly o: DeviceHubOptions) {
     this.db = o.site.db;
     this.repo = new DeviceRepo(this.db);
-    this.audit = new AuditRepo(this.db);
+    this.enrolment = new DeviceEnrolment({
+      site: o.site,
+      repo: this.repo,
+      clock: o.clock,
+      log: o.log,
+      peerState: (publicKey) => this.endpoint?.peerState(publicKey),
+      reattach: (device) => this.reattach(device),
+      publish: (deviceId) => this.publish(deviceId),
+    });
+    this.eventIntake = new DeviceIntake(this.db, this.repo, o.eventLog);
   }
 
   /** The Service's link static key: made (random X25519) and sealed in the site's secrets on first use. */
@@ -161,21 +157,7 @@ export class DeviceHub {
       peers: [],
       port: at.port,
       host,
-      enrolment: {
-        codes: () => this.pendingCodes(),
-        accept: (e) => {
-          try {
-            return this.accept(e);
-          } catch (err) {
-            // Refused (the link answers the device so); say why here, never with the code.
-            this.o.log.warn(
-              { address: hostPort(e.address), err: err instanceof Error ? err.message : String(err) },
-              'devices: an enrolment was refused',
-            );
-            throw err;
-          }
-        },
-      },
+      enrolment: this.enrolment,
     });
     if (this.closing) {
       await endpoint.close();
@@ -218,6 +200,13 @@ export class DeviceHub {
       return;
     }
     this.server.attach({ deviceId: d.id, publicKey: d.publicKey, psk: psk.value });
+  }
+
+  /** A device enrolled (again): forget what it reported before and serve it, or leave it to its gateway. */
+  private reattach(device: DeviceRecord): void {
+    this.reports.delete(device.id);
+    if (device.gatewayId === null) this.attach(device);
+    else this.server?.detach(device.id);
   }
 
   /** Stops serving a device (removed) and forgets what it reported. */
@@ -340,84 +329,6 @@ export class DeviceHub {
     }
   }
 
-  // --- enrolment ------------------------------------------------------------------------------------
-
-  /** The outstanding pairing codes; an id names the device and the code's expiry (a replaced code is another id). */
-  private *pendingCodes(): Iterable<{ id: string; code: string }> {
-    for (const d of this.repo.pairing(this.o.clock())) {
-      const secret = this.o.site.secrets.get(pairingCodeSecret(d.id));
-      if (!secret) continue;
-      const code = secret.value.toString('utf8');
-      secret.value.fill(0);
-      yield { id: `${d.id}/${d.pairingExpiresAt}`, code };
-    }
-  }
-
-  /** A device proved an outstanding code: pin it, end the code, answer where it reports. */
-  private accept(e: EnrolmentRequest): Buffer {
-    const request = decodeJson(EnrolRequest, e.payload, 'enrolment payload');
-    const slash = e.codeId.indexOf('/');
-    const id = Number(e.codeId.slice(0, slash));
-    const expires = e.codeId.slice(slash + 1);
-    const now = this.o.clock();
-    const address = hostPort(e.address);
-    const { device, reply } = this.db.transaction(() => {
-      const d = this.repo.byId(id);
-      if (!d || d.pairingExpiresAt !== expires || expires <= now.toISOString())
-        throw new Error('the pairing code is no longer outstanding');
-      if (d.kind !== request.kind) throw new Error(`a ${request.kind} enrolled with the code of a ${d.kind}`);
-      const other = this.repo.byPublicKey(e.publicKey);
-      if (other && other.id !== d.id) throw new Error(`the key is already pinned for device ${other.id}`);
-      const reply: EnrolReply = { deviceId: d.id };
-      if (d.gatewayId !== null) {
-        const gw = this.repo.byId(d.gatewayId)!;
-        const host = this.gatewayHost(gw);
-        if (!gw.publicKey || !gw.listenPort || !host)
-          throw new Error('the gateway of this control unit is not paired (or did not say its port) yet');
-        reply.upstream = { host, port: gw.listenPort, publicKey: gw.publicKey.toString('hex') };
-      }
-      this.repo.pin(
-        d.id,
-        {
-          publicKey: Buffer.from(e.publicKey),
-          address,
-          listenPort: request.kind === 'gateway' ? (request.listenPort ?? null) : null,
-          softwareVersion: request.version,
-        },
-        now,
-      );
-      this.repo.deleteSecret(pairingCodeSecret(d.id));
-      this.o.site.secrets.replace(devicePskSecret(d.id), 1, e.psk, now);
-      this.audit.append({
-        at: now.toISOString(),
-        operatorId: null,
-        actor: `device:${d.name}`,
-        action: 'devices.enrol',
-        target: `device:${d.id}`,
-        outcome: 'ok',
-        detail: { kind: d.kind, version: request.version, address, replaced: d.publicKey !== null },
-        source: `link ${address}`,
-      });
-      return { device: this.repo.byId(d.id)!, reply };
-    })();
-    this.reports.delete(device.id);
-    if (device.gatewayId === null) this.attach(device);
-    else this.server?.detach(device.id);
-    this.o.log.info({ deviceId: device.id, kind: device.kind, address }, 'devices: enrolled');
-    this.publish(device.id);
-    // The pin is in the change feed: the gateway of a unit behind one hears of it at the next announce.
-    return encodeJson(reply);
-  }
-
-  /** The gateway's host as the Service sees it (its control units on the same network reach it there). */
-  private gatewayHost(gw: DeviceRecord): string | undefined {
-    const state = gw.publicKey && this.endpoint?.peerState(gw.publicKey);
-    if (state && state.address) return state.address.address;
-    if (!gw.address) return undefined;
-    const m = /^\[?(.*?)\]?:(\d+)$/.exec(gw.address);
-    return m?.[1];
-  }
-
   // --- the device protocol ----------------------------------------------------------------------------
 
   private handlersFor(deviceId: number): DeviceHandlers {
@@ -433,34 +344,7 @@ export class DeviceHub {
 
   /** Stores the fresh events of a batch and the new mark in one transaction; publishes after the commit. */
   intake(deviceId: number, batch: readonly WireEvent[]): number {
-    let stored: StoredAccessEvent[] = [];
-    const ack = this.db.transaction(() => {
-      const device = this.repo.byId(deviceId);
-      if (!device) throw new Error(`device ${deviceId} no longer exists`);
-      const mark = device.eventsHighWater;
-      const { fresh, highWater } = freshInOrder(mark, batch);
-      if (fresh.length === 0) return mark;
-      const names = new Map<number, string>([[device.id, device.name]]);
-      if (device.kind === 'gateway') for (const u of this.repo.unitsOf(device.id)) names.set(u.id, u.name);
-      const rows = fresh.map((e): NewAccessEvent => {
-        const forwarded = e.origin !== device.id;
-        return {
-          at: e.at,
-          kind: e.kind,
-          doorId: e.doorId,
-          userId: e.userId,
-          credentialId: e.credentialId,
-          reason: e.reason,
-          source: names.get(e.origin) ?? `device ${e.origin}`,
-          detail: forwarded ? { ...e.detail, via: device.name } : e.detail,
-        };
-      });
-      stored = this.o.eventLog.store(rows);
-      this.repo.setHighWater(device.id, highWater);
-      return highWater;
-    })();
-    this.o.eventLog.publish(stored);
-    return ack;
+    return this.eventIntake.take(deviceId, batch);
   }
 
   /** Keeps the latest status of the device (and a gateway's units); notes it in the database now and then. */
