@@ -1,7 +1,9 @@
 // The console in a real browser (Debian's Chromium under playwright-core) against the built
 // `lintel serve`: first-run setup, login, live rename over SSE, cookie hygiene, CSP, logout; roles,
 // operators, a forced password change, the directory form and the audit log; the Encoder screen
-// against a `lintel sim ncoder` whose cards are placed and taken away through its stdin.
+// against a `lintel sim ncoder` whose cards are placed and taken away through its stdin; a control unit
+// (`lintel sim cu`, with a `lintel sim reader` on a pty pair) registered, paired and commanded from the
+// console, its state and its door's events arriving live.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +24,8 @@ import {
   type ServeProcess,
   type SimNcoderProcess,
 } from '../helpers/lintel-process.js';
+import { ptyPair, type PtyPair } from '../helpers/pty-pair.js';
+import { startSimCu, startSimReader, type SimDevice } from '../helpers/sim-devices.js';
 import { repoRoot } from '../helpers/temp-site.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -46,6 +50,7 @@ const ACCESS_SECTIONS = [
   'Calendars',
   'Zones',
   'Doors',
+  'Gateways and control units',
   'Access levels',
   'Events',
 ];
@@ -63,6 +68,10 @@ const exchanges: RpcExchange[] = [];
 let tmp: string;
 let serve: ServeProcess | undefined;
 let sim: SimNcoderProcess | undefined;
+/** The UDP port of serve's device link, as it printed it. */
+let linkPort: number;
+/** The online-doors block's reader, control unit and the pty pair between them, while they run. */
+const devicesRunning: { reader?: SimDevice; cu?: SimDevice; line?: PtyPair } = {};
 let browser: Browser | undefined;
 let ctxA: BrowserContext;
 let ctxB: BrowserContext;
@@ -128,10 +137,13 @@ async function navLinks(page: Page): Promise<string[]> {
   return page.getByRole('navigation', { name: 'Console sections' }).getByRole('link').allTextContents();
 }
 
-/** Takes a documentation screenshot without a focus ring on whatever field was filled last. */
-async function shot(page: Page, name: string): Promise<void> {
+/**
+ * Takes a documentation screenshot without a focus ring on whatever field was filled last: the whole
+ * page, or (`fullPage: false`) what the window shows, for a modal dialog over its backdrop.
+ */
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.evaluate('document.activeElement?.blur()');
-  await page.screenshot({ path: path.join(SHOTS, name), fullPage: true });
+  await page.screenshot({ path: path.join(SHOTS, name), fullPage });
 }
 
 /**
@@ -182,6 +194,11 @@ async function hold(
 
 /** How long to wait for the Encoder screen to see a change at the encoder: it asks every 1.5 s. */
 const ENCODER_LOOK = { timeout: 10_000 };
+/**
+ * How long to wait for a control unit's change to show: it reports at once and the screen takes the
+ * report live, but enrolment, the first sync and setting up a reader's Secure Channel take seconds.
+ */
+const DEVICE_LOOK = { timeout: 30_000 };
 
 /** The facts a `<dl>` list shows in a part of the page, as term → description. */
 async function factsIn(part: Locator): Promise<Record<string, string>> {
@@ -221,7 +238,15 @@ beforeAll(async () => {
   serve = await startServe(path.join(tmp, 'data'), path.join(tmp, 'keys', 'site.key'), [
     '--ncoder-socket',
     sim.socket,
+    // The device link on a free port of the loopback only: a parallel run or a real Service keeps 4750.
+    '--link-port',
+    '0',
+    '--link-host',
+    '127.0.0.1',
   ]);
+  const link = /^Device link: udp 127\.0\.0\.1:(\d+),/m.exec(serve.stdout());
+  if (!link) throw new Error(`lintel serve printed no device link:\n${serve.stdout()}`);
+  linkPort = Number(link[1]);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -240,11 +265,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
+  // Whatever the online-doors block left running when it failed half-way.
+  await devicesRunning.cu?.stop();
+  await devicesRunning.reader?.stop();
+  await devicesRunning.line?.close();
+  const serveDied = serve !== undefined && (serve.proc.exitCode !== null || serve.proc.signalCode !== null);
   await serve?.stop();
   // Ctrl-C stops the simulator cleanly: exit 0, its socket removed.
   const simExit = await sim?.stop('SIGINT');
   const socketLeft = sim !== undefined && fs.existsSync(sim.socket);
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  if (serveDied) throw new Error(`lintel serve stopped during the run:\n${serve!.stderr()}`);
   if (sim && simExit !== 0) throw new Error(`lintel sim ncoder exited with ${simExit} on SIGINT`);
   if (socketLeft) throw new Error(`lintel sim ncoder left its socket ${sim!.socket} behind`);
 });
@@ -828,6 +859,181 @@ describe('the console against lintel serve', () => {
     await expect.poll(() => key.locator('td').first().textContent(), ENCODER_LOOK).toBe('Cancelled');
     expect(await keys.getByRole('button', { name: `Cancel key ${uid}` }).count()).toBe(0);
   });
+
+  it('registers a control unit for an online door, sees it enrol and come online live, and commands the door', async () => {
+    const door = 'Server room';
+    const unit = 'Server room unit';
+    await open(pageA, 'Doors');
+    await pageA.getByRole('button', { name: 'New door' }).click();
+    const doorForm = pageA.getByRole('form', { name: 'New door' });
+    await doorForm.getByLabel('Name', { exact: true }).fill(door);
+    await doorForm.getByLabel('Kind', { exact: true }).selectOption('online');
+    await doorForm.getByRole('button', { name: 'Create door' }).click();
+    await pageA
+      .getByRole('status')
+      .filter({ hasText: `Door “${door}” created` })
+      .waitFor();
+    const doorRow = pageA.getByRole('row', { name: new RegExp(`^${door}`) });
+    // Its live state, as its control unit reports it (the row's other cells name the commands).
+    const doorState = async () =>
+      (await doorRow.locator('td').allTextContents()).find((c) =>
+        /^(Open|Closed), |^No control unit$|^Control unit offline$/.test(c),
+      );
+    await expect.poll(doorState).toBe('No control unit');
+
+    // The Service's end of the link, and no device yet.
+    await open(pageA, 'Gateways and control units');
+    const link = pageA.getByRole('region', { name: 'Service link' });
+    await expect
+      .poll(() => factsIn(link))
+      .toMatchObject({ Status: `Listening on 127.0.0.1:${linkPort}`, 'Refused datagrams': 'None' });
+    const devices = pageA.getByRole('region', { name: 'Devices' });
+    await devices.getByText('No gateways or control units yet.').waitFor();
+
+    // A control unit reporting to the Service directly, with one reader: address 0, opening the door.
+    await devices.getByRole('button', { name: 'Register a device' }).click();
+    const form = devices.getByRole('form', { name: 'Register a gateway or control unit' });
+    await form.getByLabel('Kind', { exact: true }).selectOption('control-unit');
+    await form.getByLabel('Name', { exact: true }).fill(unit);
+    await form
+      .getByLabel('Reports through', { exact: true })
+      .selectOption({ label: 'Direct to the Service' });
+    await form.getByRole('button', { name: 'Add a reader' }).click();
+    const reader = form.getByRole('group', { name: 'Reader 1' });
+    expect(await reader.getByLabel('OSDP address', { exact: true }).inputValue()).toBe('0');
+    const doorPicker = reader.getByRole('combobox', { name: 'Door' });
+    await doorPicker.click();
+    await doorPicker.fill('server');
+    await pageA.getByRole('option', { name: door, exact: true }).click();
+    await form.getByRole('button', { name: 'Register and get a pairing code' }).click();
+
+    // The one-time code, and the command that enrols the unit with it (this site is a throwaway).
+    const dialog = pageA.getByRole('dialog', { name: `Pairing code for ${unit}` });
+    const code = ((await dialog.getByRole('status', { name: 'Pairing code' }).textContent()) ?? '').trim();
+    expect(code).toMatch(/^\S{6,}$/);
+    const command = (
+      (await dialog.getByRole('status', { name: 'Command to run on the device' }).textContent()) ?? ''
+    ).trim();
+    expect(command).toBe(
+      `lintel sim cu --data-dir DIR --reader PATH --enrol ${code} --service 127.0.0.1:${linkPort}`,
+    );
+    // The window at the top of the page, its header showing behind the dialog.
+    await pageA.evaluate('window.scrollTo(0, 0)');
+    await shot(pageA, 'pairing-code.png', false);
+    await dialog.getByRole('button', { name: 'Done: I have noted the code' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await devices
+      .getByRole('status')
+      .filter({ hasText: `“${unit}” registered.` })
+      .waitFor();
+    const row = devices
+      .getByRole('table', { name: '1 device' })
+      .getByRole('row', { name: new RegExp(`^${unit}`) });
+    const cells = async () => {
+      const [kind, gateway, status, configuration, , , readers] = await row.locator('td').allTextContents();
+      return { kind, gateway, status, configuration, readers };
+    };
+    await expect.poll(cells).toMatchObject({
+      kind: 'Control unit',
+      gateway: 'Direct to the Service',
+      status: expect.stringMatching(/^Not paired.*pairing code valid until /),
+      configuration: 'Not received yet',
+      readers: `Reader 0 · ${door}Not reported yet`,
+    });
+
+    // A wall reader fresh from the box (install mode) on one end of a serial line, and the control
+    // unit on the other end, started with the dialog's command: its folder, its port, install mode.
+    const line = (devicesRunning.line = await ptyPair());
+    devicesRunning.reader = await startSimReader(line.paths[0], 0, ['--install-mode']);
+    const words = command.split(' ');
+    expect(words.slice(0, 3)).toEqual(['lintel', 'sim', 'cu']);
+    const cuArgs = words
+      .slice(3)
+      .map((w) => (w === 'DIR' ? path.join(tmp, 'cu') : w === 'PATH' ? `${line.paths[1]}@0` : w));
+    const started = await startSimCu([...cuArgs, '--install-mode']);
+    const cu = (devicesRunning.cu = started.cu);
+    expect(cu.stdout()).toContain(`enrolled as control unit ${started.deviceId}; reporting to the Service`);
+
+    // The screen follows the unit live (devices.changed): online, up to date, its reader secure.
+    await expect.poll(cells, DEVICE_LOOK).toMatchObject({
+      status: expect.stringMatching(/^Online.*last seen /),
+      configuration: expect.stringMatching(/^Up to date/),
+      readers: expect.stringMatching(new RegExp(`^Reader 0 · ${door}Secure.*Closed, Locked$`)),
+    });
+    expect(await factsIn(link)).toMatchObject({ 'Refused datagrams': 'None' });
+    // A window wide enough for every column of the table, its row actions included.
+    const viewport = pageA.viewportSize()!;
+    await pageA.setViewportSize({ width: 1600, height: viewport.height });
+    await shot(pageA, 'devices.png');
+    await pageA.setViewportSize(viewport);
+
+    // Open, from the doors screen: the unit applies it, and the event reaches the other console live.
+    await open(pageA, 'Doors');
+    await expect.poll(doorState, DEVICE_LOOK).toBe('Closed, Locked');
+    const buttons = doorRow.getByRole('group', { name: 'Door commands' });
+    const events = pageB.getByRole('table', { name: /newest first/ });
+    const top = events.locator('tbody tr').first();
+    const reads: string[] = [];
+    const onRequest = (r: { url(): string; postData(): string | null }) => {
+      if (new URL(r.url()).pathname === '/rpc' && r.postData()?.includes('"events.list"'))
+        reads.push(r.url());
+    };
+    pageB.on('request', onRequest);
+    let from = cu.stdout().length;
+    await buttons.getByRole('button', { name: `Open ${door}` }).click();
+    await pageA
+      .getByRole('status')
+      .filter({ hasText: `Open: done at ${door}.` })
+      .waitFor();
+    const [, doorId] = await cu.waitFor(/^event device door (\d+) reason command:open/m, from);
+    await expect.poll(() => top.textContent(), DEVICE_LOOK).toContain('command:open');
+    for (const said of ['Device', door, 'command:open']) expect(await top.textContent()).toContain(said);
+
+    // Lockdown on and off, each confirmed first; the door's live state follows.
+    await buttons.getByRole('button', { name: `Lockdown on at ${door}` }).click();
+    await pageA
+      .getByRole('dialog', { name: `Lock down ${door}?` })
+      .getByRole('button', { name: 'Lock down', exact: true })
+      .click();
+    await pageA
+      .getByRole('status')
+      .filter({ hasText: `Lockdown on: done at ${door}.` })
+      .waitFor();
+    await expect.poll(doorState, DEVICE_LOOK).toBe('Closed, Locked, Lockdown');
+    await expect.poll(() => top.textContent(), DEVICE_LOOK).toContain('command:lockdown-on');
+    await buttons.getByRole('button', { name: `Lockdown off at ${door}` }).click();
+    await pageA
+      .getByRole('dialog', { name: `Lift the lockdown of ${door}?` })
+      .getByRole('button', { name: 'Lift lockdown', exact: true })
+      .click();
+    await pageA
+      .getByRole('status')
+      .filter({ hasText: `Lockdown off: done at ${door}.` })
+      .waitFor();
+    await expect.poll(doorState, DEVICE_LOOK).toBe('Closed, Locked');
+    await expect.poll(() => top.textContent(), DEVICE_LOOK).toContain('command:lockdown-off');
+
+    // The contact opens while the door is locked: forced, shown live without a reload; then closed.
+    from = cu.stdout().length;
+    cu.send(`contact ${doorId} open`);
+    await cu.waitFor(new RegExp(`^event door-forced door ${doorId}`, 'm'), from);
+    await expect.poll(() => top.textContent(), DEVICE_LOOK).toContain('Door forced');
+    expect(await top.textContent()).toContain(door);
+    expect(await top.getAttribute('class')).toContain('event-live');
+    cu.send(`contact ${doorId} closed`);
+    await cu.waitFor(new RegExp(`^event door-closed door ${doorId}`, 'm'), from);
+    await expect.poll(() => top.textContent(), DEVICE_LOOK).toContain('Door closed');
+    pageB.off('request', onRequest);
+    expect(reads).toEqual([]);
+
+    // Ctrl-C stops the unit and the reader cleanly; then the line is unplugged.
+    expect(await cu.stop('SIGINT')).toBe(0);
+    delete devicesRunning.cu;
+    expect(await devicesRunning.reader.stop('SIGINT')).toBe(0);
+    delete devicesRunning.reader;
+    await line.close();
+    delete devicesRunning.line;
+  }, 120_000);
 
   it('makes the new operator change the temporary password, then shows only what their role allows', async () => {
     await pageA.getByRole('button', { name: 'Log out' }).click();

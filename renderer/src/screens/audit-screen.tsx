@@ -185,7 +185,8 @@ export function AuditScreen({ site, failure }: SectionProps) {
       <ErrorAlert mb="sm">{error ?? readError}</ErrorAlert>
 
       {entries ? (
-        <Table.ScrollContainer minWidth={720}>
+        // Wider than the screen on narrow windows (or with long entries): the keyboard can scroll it too.
+        <Table.ScrollContainer minWidth={720} scrollAreaProps={{ viewportProps: { tabIndex: 0 } }}>
           <Table className="audit-table" striped highlightOnHover captionSide="top">
             <Table.Caption>
               {entries.length === 0

@@ -154,10 +154,11 @@ function DevicesCard() {
       ) : (
         <>
           <Group gap="xs" mb="xs">
-            <Badge variant="light" color="green">
+            {/* A dot in the state's colour beside words in the text colour (light green fails contrast). */}
+            <Badge variant="dot" color="green">
               {t('devices.online', { count: paired.length - offline.length })}
             </Badge>
-            <Badge variant="light" color={offline.length ? 'red' : 'gray'}>
+            <Badge variant="dot" color={offline.length ? 'red' : 'gray'}>
               {t('devices.offline', { count: offline.length })}
             </Badge>
             {unpaired ? <Badge variant="light">{t('devices.unpaired', { count: unpaired })}</Badge> : null}
