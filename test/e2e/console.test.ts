@@ -20,12 +20,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   requireBuild,
   startServe,
+  startSimCu,
   startSimNcoder,
+  startSimReader,
+  type DeviceProcess,
   type ServeProcess,
   type SimNcoderProcess,
 } from '../helpers/lintel-process.js';
 import { ptyPair, type PtyPair } from '../helpers/pty-pair.js';
-import { startSimCu, startSimReader, type SimDevice } from '../helpers/sim-devices.js';
 import { repoRoot } from '../helpers/temp-site.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -71,7 +73,7 @@ let sim: SimNcoderProcess | undefined;
 /** The UDP port of serve's device link, as it printed it. */
 let linkPort: number;
 /** The online-doors block's reader, control unit and the pty pair between them, while they run. */
-const devicesRunning: { reader?: SimDevice; cu?: SimDevice; line?: PtyPair } = {};
+const devicesRunning: { reader?: DeviceProcess; cu?: DeviceProcess; line?: PtyPair } = {};
 let browser: Browser | undefined;
 let ctxA: BrowserContext;
 let ctxB: BrowserContext;
@@ -944,15 +946,16 @@ describe('the console against lintel serve', () => {
     // A wall reader fresh from the box (install mode) on one end of a serial line, and the control
     // unit on the other end, started with the dialog's command: its folder, its port, install mode.
     const line = (devicesRunning.line = await ptyPair());
-    devicesRunning.reader = await startSimReader(line.paths[0], 0, ['--install-mode']);
+    devicesRunning.reader = startSimReader(['--port', line.paths[0], '--address', '0', '--install-mode']);
+    await devicesRunning.reader.waitFor(/^OSDP reader simulator at address 0 on /m);
     const words = command.split(' ');
     expect(words.slice(0, 3)).toEqual(['lintel', 'sim', 'cu']);
     const cuArgs = words
       .slice(3)
       .map((w) => (w === 'DIR' ? path.join(tmp, 'cu') : w === 'PATH' ? `${line.paths[1]}@0` : w));
-    const started = await startSimCu([...cuArgs, '--install-mode']);
-    const cu = (devicesRunning.cu = started.cu);
-    expect(cu.stdout()).toContain(`enrolled as control unit ${started.deviceId}; reporting to the Service`);
+    const cu = (devicesRunning.cu = startSimCu([...cuArgs, '--install-mode']));
+    const [, deviceId] = await cu.waitFor(/^control unit (\d+) ready: /m);
+    expect(cu.stdout()).toContain(`enrolled as control unit ${deviceId}; reporting to the Service`);
 
     // The screen follows the unit live (devices.changed): online, up to date, its reader secure.
     await expect.poll(cells, DEVICE_LOOK).toMatchObject({

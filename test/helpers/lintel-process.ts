@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { repoRoot } from './temp-site.js';
-import { watchProcess } from './watched-process.js';
+import { watchProcess, type WatchedProcess } from './watched-process.js';
 
 /** The built CLI (tests run after `npm run build`). */
 export const lintelBin = path.join(repoRoot, 'bin', 'lintel.js');
@@ -70,12 +70,18 @@ export interface ServeProcess {
   setupToken?: string;
   /** The self-signed certificate, so requests verify TLS for real instead of switching it off. */
   ca: string;
+  /** The device link's UDP port, when it listens (`--link-port 0` picks a free one). */
+  linkPort?: number;
   stdout: () => string;
   stderr: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `lintel serve --port 0` on a data folder and waits until it prints its URL. */
+/**
+ * Starts `lintel serve --port 0` on a data folder and waits until it prints its URL. `extra` options come
+ * after, and a repeated option's last value wins: `['--port', '8443']` restarts on a known port,
+ * `['--link-port', '0', '--link-host', '127.0.0.1']` gives the device link a free port (`linkPort`).
+ */
 export async function startServe(
   dataDir: string,
   keyFile: string,
@@ -112,10 +118,12 @@ export async function startServe(
     });
   });
   const token = /Setup token: (\S+)/.exec(out)?.[1];
+  const linkPort = /^Device link: udp \S+:(\d+),/m.exec(out)?.[1];
   return {
     proc,
     url,
     ...(token ? { setupToken: token } : {}),
+    ...(linkPort ? { linkPort: Number(linkPort) } : {}),
     ca: fs.readFileSync(path.join(dataDir, 'tls', 'cert.pem'), 'utf8'),
     stdout: () => out,
     stderr: () => err,
@@ -128,6 +136,37 @@ export async function startServe(
     },
   };
 }
+
+/** A running device process (`lintel gateway`, `lintel sim cu`, `lintel sim reader`), watched line by line. */
+export interface DeviceProcess extends WatchedProcess {
+  proc: ChildProcess;
+}
+
+/**
+ * Starts `lintel ARGS…` as a long-running device process with piped stdio (stdin open, for the
+ * simulators' consoles); `name` goes in the errors. Stop it with `stop()` (SIGINT; `stop('SIGKILL')`
+ * to kill it).
+ */
+export function startDevice(args: string[], name: string): DeviceProcess {
+  requireBuild();
+  const proc = spawn(process.execPath, [lintelBin, ...args], {
+    env: { ...cleanEnv(), LINTEL_LOG_LEVEL: 'warn' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  return { proc, ...watchProcess(proc, name) };
+}
+
+/** `lintel gateway ARGS…` (`--data-dir D [--enrol CODE --service HOST:PORT] [--listen HOST:PORT]`). */
+export const startGateway = (args: string[]): DeviceProcess =>
+  startDevice(['gateway', ...args], 'lintel gateway');
+
+/** `lintel sim cu ARGS…` (`--data-dir D --reader PATH@ADDR [--enrol CODE --service HOST:PORT] …`). */
+export const startSimCu = (args: string[]): DeviceProcess =>
+  startDevice(['sim', 'cu', ...args], 'lintel sim cu');
+
+/** `lintel sim reader ARGS…` (`--port PATH --address N (--scbk HEX | --install-mode) [--cards D]`). */
+export const startSimReader = (args: string[]): DeviceProcess =>
+  startDevice(['sim', 'reader', ...args], 'lintel sim reader');
 
 /** A running `lintel sim ncoder`, driven through its stdin as a person at the keyboard would. */
 export interface SimNcoderProcess {
