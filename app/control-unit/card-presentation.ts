@@ -13,6 +13,7 @@ import type { ReplicaCard, WireEvent } from '../devices/protocol.js';
 import type { Log } from '../log.js';
 import { setTransparentMode, transparentTransceive } from '../osdp/transparent.js';
 import { accessUpdate } from './card-access.js';
+import { matchFinger } from './fingerprint.js';
 import type { DoorState } from './door-state.js';
 import type { ReaderLink } from './reader-link.js';
 import type { DoorEntry, UnitTables } from './tables.js';
@@ -21,9 +22,9 @@ import { updatePointKeys, uidReadKey, wipeUpdatePointKeys } from './update-point
 /**
  * A card presented at one of a control unit's readers, from the read to the audit collection: the
  * unit reads it through the reader (OSDP transparent mode, DESFire), decides with the shared access
- * engine (asking for a PIN on the keypad when the door wants one), releases the door or refuses,
- * acts as an update point (blacklist fragment, refreshed access data) and collects the card's audit
- * trail as events. One presentation at a time per reader.
+ * engine (asking for a PIN on the keypad and a finger on the sensor when the door wants them),
+ * releases the door or refuses, acts as an update point (blacklist fragment, refreshed access data)
+ * and collects the card's audit trail as events. One presentation at a time per reader.
  *
  * What it uses of the unit is handed in ({@link CardPresenterDeps}): the unit keeps the doors, the
  * tables and the event queue; this file keeps the conversation with the card.
@@ -98,12 +99,17 @@ export interface CardPresenterDeps {
   /** As ControlUnitOptions.pinTimeoutMs and pinMaxDigits. */
   pinTimeoutMs?: number;
   pinMaxDigits?: number;
+  /** As ControlUnitOptions.fingerTimeoutMs, fingerThreshold and fingerPollMs. */
+  fingerTimeoutMs?: number;
+  fingerThreshold?: number;
+  fingerPollMs?: number;
   onOutcome?: (outcome: PresentationOutcome) => void;
 }
 
 /** Serves the cards presented at a control unit's readers (each ReaderLink's onCard and onKeypad). */
 export class CardPresenter {
-  private readonly busy = new Map<ReaderLink, Promise<PresentationOutcome | undefined>>();
+  /** What runs at each reader: a card presentation, or a fingerprint enrolment (exclusive()). */
+  private readonly busy = new Map<ReaderLink, Promise<unknown>>();
   /** Keypad entries that came in during a presentation at each reader, not yet consumed. */
   private readonly keys = new Map<ReaderLink, { text: string; wake?: () => void }>();
   /** Cancels of the PIN entries being waited for. */
@@ -119,6 +125,29 @@ export class CardPresenter {
     this.stopped = true;
     for (const cancel of [...this.pinWaits]) cancel(); // a PIN being typed: the presentation ends now
     await Promise.allSettled([...this.busy.values()]);
+  }
+
+  /** Whether the presenter is stopping (finger waits end at their next ask). */
+  get stopping(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Runs `job` alone at the reader: after the presentation (or job) under way there has finished, and
+   * no card is served there until it ends (a card presented meanwhile is ignored, as a second card
+   * during a presentation is). The fingerprint enrolment uses it.
+   */
+  async exclusive<T>(link: ReaderLink, job: () => Promise<T>): Promise<T> {
+    for (let b = this.busy.get(link); b; b = this.busy.get(link)) await b.catch(() => undefined);
+    if (this.stopped) throw new Error('the control unit is stopping');
+    const run = job();
+    const held = run
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.busy.get(link) === held) this.busy.delete(link);
+      });
+    this.busy.set(link, held);
+    return run;
   }
 
   /** Resolves with the outcome of the next presentation finished (at any reader). */
@@ -333,9 +362,11 @@ export class CardPresenter {
   }
 
   /**
-   * Decides with the card alone, then asks for what else the door wants: a PIN on the keypad, checked
-   * against the replica's hash. Biometrics are not asked for (no templates in the replica yet): such
-   * doors refuse with the engine's `biometric-required`.
+   * Decides with the card alone, then asks for what else the door wants, in the engine's order: a PIN
+   * on the keypad (checked against the replica's hash) when it answers `pin-required`, then a finger
+   * on the reader's sensor (osdp_BIOMATCH against the replica's template) when it answers
+   * `biometric-required` — both, one after the other, when the door wants both (a card+PIN default
+   * with a card+fingerprint schedule, around the period's boundaries).
    */
   private async decideWithFactors(
     link: ReaderLink,
@@ -344,22 +375,61 @@ export class CardPresenter {
     d: DoorState,
     live: ReplicaCard | undefined,
   ): Promise<{ decision: Decision; detail: Record<string, unknown> }> {
-    const decision = this.decideNow(access, entry, d, { card: true });
-    if (decision.granted || decision.reason !== 'pin-required') return { decision, detail: {} };
-    const hash = live?.pinHash ?? undefined;
-    if (!hash) {
-      // The unit cannot check a PIN it does not hold (no PIN set, or the key is not in the replica).
-      return { decision, detail: { pin: 'not-held' } };
+    let presented: Presented = { card: true };
+    const detail: Record<string, unknown> = {};
+    let decision = this.decideNow(access, entry, d, presented);
+    if (!decision.granted && decision.reason === 'pin-required') {
+      const hash = live?.pinHash ?? undefined;
+      if (!hash) {
+        // The unit cannot check a PIN it does not hold (no PIN set, or the key is not in the replica).
+        return { decision, detail: { pin: 'not-held' } };
+      }
+      const timeoutMs = this.d.pinTimeoutMs ?? 15_000;
+      await link.indicatePinWanted(Math.ceil(timeoutMs / 1000));
+      const pin = await this.readPin(link, timeoutMs);
+      if (pin === undefined) return { decision, detail: { pin: 'timeout' } };
+      const match = await this.d.pins.verify(hash, pin);
+      detail.pin = match ? 'match' : 'mismatch';
+      presented = { ...presented, pin: match ? 'match' : 'mismatch' };
+      decision = this.decideNow(access, entry, d, presented);
     }
-    const timeoutMs = this.d.pinTimeoutMs ?? 15_000;
-    await link.indicatePinWanted(Math.ceil(timeoutMs / 1000));
-    const pin = await this.readPin(link, timeoutMs);
-    if (pin === undefined) return { decision, detail: { pin: 'timeout' } };
-    const match = await this.d.pins.verify(hash, pin);
-    return {
-      decision: this.decideNow(access, entry, d, { card: true, pin: match ? 'match' : 'mismatch' }),
-      detail: { pin: match ? 'match' : 'mismatch' },
-    };
+    if (!decision.granted && decision.reason === 'biometric-required') {
+      const biometric = await this.matchFinger(link, live);
+      detail.biometric = biometric;
+      if (biometric === 'match' || biometric === 'mismatch') {
+        presented = { ...presented, biometric };
+        decision = this.decideNow(access, entry, d, presented);
+      }
+    }
+    return { decision, detail };
+  }
+
+  /**
+   * The holder's finger at the reader: 'match' or 'mismatch' (the reader's score against the
+   * threshold), or why there is no answer — 'not-enrolled' (no template in the replica), 'not-held'
+   * (the key is not in the replica), 'timeout' (no finger in time), 'reader-error'.
+   */
+  private async matchFinger(
+    link: ReaderLink,
+    live: ReplicaCard | undefined,
+  ): Promise<'match' | 'mismatch' | 'not-enrolled' | 'not-held' | 'timeout' | 'reader-error'> {
+    if (!live) return 'not-held';
+    if (!live.fingerTemplate) return 'not-enrolled';
+    const timeoutMs = this.d.fingerTimeoutMs ?? 15_000;
+    const threshold = this.d.fingerThreshold ?? 50;
+    await link.indicateFingerWanted(Math.ceil(timeoutMs / 1000));
+    try {
+      const score = await matchFinger(link, Buffer.from(live.fingerTemplate, 'hex'), threshold, {
+        timeoutMs,
+        pollMs: this.d.fingerPollMs,
+        cancelled: () => this.stopped,
+      });
+      if (score === undefined) return 'timeout';
+      return score >= threshold ? 'match' : 'mismatch';
+    } catch (err) {
+      this.d.log.warn({ path: link.path, err: String(err) }, 'control unit: the fingerprint match failed');
+      return 'reader-error';
+    }
   }
 
   /** Reads a PIN from the keypad: digits until '#' or the maximum; '*' starts over. Undefined on timeout. */

@@ -192,7 +192,7 @@ export async function simControlUnitCommand(
       upstream: enrolment.upstream,
       store,
       log,
-      handlers: { command: (p) => unit.command(p) },
+      handlers: { command: (p) => unit.command(p), enrolFinger: (p) => unit.enrolFinger(p) },
       status: () => [unit.status()],
       onSynced: (reply) => {
         unit.reload();

@@ -15,7 +15,7 @@ import type { ReaderConfig, ReplicaCard, SyncReply, UnitStatus, WireEvent } from
 import type { DoorTablesData } from '../store/access-compiler.js';
 import { silentLogger } from '../log.js';
 import type { Command } from '../osdp/messages.js';
-import { ReaderSimulator } from '../osdp/reader-simulator.js';
+import { fingerTemplate, ReaderSimulator } from '../osdp/reader-simulator.js';
 import type { PdReply } from '../osdp/replies.js';
 import { SerialPd } from '../osdp/serial-pd.js';
 import type { SerialTransport } from '../ports/serial.js';
@@ -115,7 +115,12 @@ export function accessOf(credentialId: number, over: Partial<CardAccessData> = {
 }
 
 /** The replica's record of a key whose card carries `access`. */
-export function replicaCard(uid: Buffer, access: CardAccessData, pinHash: string | null = null): ReplicaCard {
+export function replicaCard(
+  uid: Buffer,
+  access: CardAccessData,
+  pinHash: string | null = null,
+  fingerTemplate: string | null = null,
+): ReplicaCard {
   return {
     revision: 1,
     uid: uid.toString('hex'),
@@ -131,6 +136,7 @@ export function replicaCard(uid: Buffer, access: CardAccessData, pinHash: string
       extendedOpening: access.flags.extendedOpening,
     },
     pinHash,
+    fingerTemplate,
     revalidationWindowSeconds: access.revalidation?.windowSeconds ?? null,
   };
 }
@@ -442,19 +448,168 @@ describe('ControlUnit at a reader', () => {
     b.line.sim.removeCard();
   });
 
-  it('refuses at card+biometric doors (no templates in the replica): biometric-required', async () => {
-    const uid = newUid();
-    const access = accessOf(14);
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+  it('reads a finger for enrolment (osdp_BIOREAD until a finger is on the sensor), and times out without one', async () => {
+    const b = await bench(syncReply({ revision: 5 }), { fingerPollMs: 50 });
+    await whenReady(b);
+    b.line.sim.enrolFinger('alice');
+    const read = b.unit.enrolFinger({ doorId: DOOR, timeoutMs: 5_000 });
+    // The reader answers "no finger" a few times first; the finger comes after the call started.
+    await vi.waitFor(
+      () => expect(b.line.seen.filter((c) => c.type === 'bioread').length).toBeGreaterThanOrEqual(2),
+      { timeout: 5_000, interval: 10 },
+    );
+    expect(b.line.seen.find((c) => c.type === 'led')).toMatchObject({ leds: [{ temp: { onColor: 3 } }] });
+    b.line.sim.presentFinger('alice');
+    expect(await read).toEqual({ template: fingerTemplate('alice').toString('hex'), quality: 90 });
+    expect(b.line.seen.find((c) => c.type === 'bioread')).toMatchObject({ reader: 0, format: 2 });
+    expect(b.line.sim.fingerOnSensor).toBeUndefined();
+
+    const started = Date.now();
+    await expect(b.unit.enrolFinger({ doorId: DOOR, timeoutMs: 1_000 })).rejects.toThrow(/no finger/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    await expect(b.unit.enrolFinger({ doorId: DOOR + 1, timeoutMs: 1_000 })).rejects.toThrow(/no reader/);
+  });
+
+  it('asks for the finger at a card+fingerprint door and matches it with the replica template', async () => {
+    const alice = newUid();
+    const aliceAccess = accessOf(14);
+    const aliceCard = await makeCard(alice, {
+      access: aliceAccess,
+      blacklist: { highestSeq: 0, entries: [] },
+    });
+    const carol = newUid();
+    const carolAccess = accessOf(15);
+    const carolCard = await makeCard(carol, {
+      access: carolAccess,
+      blacklist: { highestSeq: 0, entries: [] },
+    });
     const b = await bench(
       syncReply({
         revision: 5,
         doors: [door({ auth: { mode: 'card+biometric' } })],
-        cards: [replicaCard(uid, access)],
+        cards: [
+          replicaCard(alice, aliceAccess, null, fingerTemplate('alice').toString('hex')),
+          replicaCard(carol, carolAccess), // no finger enrolled
+        ],
       }),
+      { fingerPollMs: 50, fingerTimeoutMs: 1_500 },
     );
     await whenReady(b);
-    expect(await present(b, card)).toMatchObject({ granted: false, reason: 'biometric-required' });
+    b.line.sim.enrolFinger('alice');
+    b.line.sim.enrolFinger('bob');
+    const fingerWhenAsked = async (card: DesfireCard, finger: string | undefined) => {
+      b.line.seen.length = 0;
+      const outcome = b.unit.nextOutcome();
+      b.line.sim.placeCard(card);
+      await vi.waitFor(() => expect(b.line.seen.some((c) => c.type === 'biomatch')).toBe(true), {
+        timeout: 5_000,
+        interval: 10,
+      });
+      if (finger) b.line.sim.presentFinger(finger);
+      const o = await outcome;
+      b.line.sim.removeCard();
+      return o;
+    };
+
+    expect(await fingerWhenAsked(aliceCard, 'alice')).toMatchObject({ granted: true, credentialId: 14 });
+    expect(events(b.store).at(-1)).toMatchObject({ kind: 'access-granted', detail: { biometric: 'match' } });
+    const match = b.line.seen.find((c) => c.type === 'biomatch');
+    expect(match).toMatchObject({ format: 2, threshold: 50, template: fingerTemplate('alice') });
+    expect(b.line.seen.some((c) => c.type === 'led' && c.leds[0]!.temp.onColor === 3)).toBe(true);
+
+    expect(await fingerWhenAsked(aliceCard, 'bob')).toMatchObject({
+      granted: false,
+      reason: 'biometric-mismatch',
+    });
+    expect(events(b.store).at(-1)).toMatchObject({
+      kind: 'access-denied',
+      reason: 'biometric-mismatch',
+      detail: { biometric: 'mismatch' },
+    });
+
+    expect(await fingerWhenAsked(aliceCard, undefined)).toMatchObject({
+      granted: false,
+      reason: 'biometric-required',
+    });
+    expect(events(b.store).at(-1)).toMatchObject({ detail: { biometric: 'timeout' } });
+
+    // No template in the replica: refused at once, the sensor is not asked.
+    b.line.seen.length = 0;
+    expect(await present(b, carolCard)).toMatchObject({ granted: false, reason: 'biometric-required' });
+    expect(events(b.store).at(-1)).toMatchObject({ detail: { biometric: 'not-enrolled' } });
+    expect(b.line.seen.some((c) => c.type === 'biomatch')).toBe(false);
+  });
+
+  it('asks for the PIN and then the finger when the door wants both (an unknown scheduled period)', async () => {
+    const uid = newUid();
+    const access = accessOf(16);
+    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const pinHash = await cheapHasher.hash('1357');
+    const b = await bench(
+      syncReply({
+        revision: 5,
+        doors: [door({ auth: { mode: 'card+pin', scheduled: { periodId: 99, mode: 'card+biometric' } } })],
+        cards: [replicaCard(uid, access, pinHash, fingerTemplate('dave').toString('hex'))],
+      }),
+      { pinTimeoutMs: 3_000, fingerPollMs: 50, fingerTimeoutMs: 3_000 },
+    );
+    await whenReady(b);
+    b.line.sim.enrolFinger('dave');
+    const outcome = b.unit.nextOutcome();
+    b.line.sim.placeCard(card);
+    await vi.waitFor(
+      () => expect(b.line.seen.some((c) => c.type === 'led' && c.leds[0]!.temp.onColor === 3)).toBe(true),
+      { timeout: 5_000, interval: 10 },
+    );
+    expect(b.line.seen.some((c) => c.type === 'biomatch')).toBe(false);
+    b.line.sim.keypad('1357#');
+    await vi.waitFor(() => expect(b.line.seen.some((c) => c.type === 'biomatch')).toBe(true), {
+      timeout: 5_000,
+      interval: 10,
+    });
+    b.line.sim.presentFinger('dave');
+    expect(await outcome).toMatchObject({ granted: true });
+    b.line.sim.removeCard();
+    expect(events(b.store).at(-1)).toMatchObject({
+      kind: 'access-granted',
+      detail: { pin: 'match', biometric: 'match' },
+    });
+  });
+
+  it('lets a card presentation under way finish before a finger enrolment at the same reader', async () => {
+    const uid = newUid();
+    const access = accessOf(17, {
+      flags: { pinRequired: true, office: false, privacyOverride: false, extendedOpening: false },
+    });
+    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const b = await bench(
+      syncReply({
+        revision: 5,
+        doors: [door({ auth: { mode: 'card+pin' } })],
+        cards: [replicaCard(uid, access, await cheapHasher.hash('2468'))],
+      }),
+      { pinTimeoutMs: 3_000, fingerPollMs: 50 },
+    );
+    await whenReady(b);
+    b.line.sim.enrolFinger('erin');
+    const outcome = b.unit.nextOutcome();
+    b.line.sim.placeCard(card);
+    await vi.waitFor(
+      () => expect(b.line.seen.some((c) => c.type === 'led' && c.leds[0]!.temp.onColor === 3)).toBe(true),
+      { timeout: 5_000, interval: 10 },
+    );
+    const read = b.unit.enrolFinger({ doorId: DOOR, timeoutMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.line.seen.some((c) => c.type === 'bioread')).toBe(false); // the PIN is still awaited
+    b.line.sim.keypad('2468#');
+    expect(await outcome).toMatchObject({ granted: true });
+    b.line.sim.removeCard();
+    await vi.waitFor(() => expect(b.line.seen.some((c) => c.type === 'bioread')).toBe(true), {
+      timeout: 5_000,
+      interval: 10,
+    });
+    b.line.sim.presentFinger('erin');
+    expect(await read).toMatchObject({ template: fingerTemplate('erin').toString('hex') });
   });
 
   it('is an update point: newer blacklist, changed rights and a due revalidation go on the card in one write', async () => {

@@ -11,6 +11,7 @@ import {
   type UnitEvent,
 } from './card-presentation.js';
 import { DoorState, DoorStateFile, type DoorEventKind } from './door-state.js';
+import { readFinger } from './fingerprint.js';
 import { ReaderLink } from './reader-link.js';
 import { buildTables, type UnitTables } from './tables.js';
 
@@ -63,6 +64,12 @@ export interface ControlUnitOptions {
   pinTimeoutMs?: number;
   /** A PIN ends with '#', or after this many digits (default 8). */
   pinMaxDigits?: number;
+  /** How long a card+fingerprint door waits for the finger (default 15 s). */
+  fingerTimeoutMs?: number;
+  /** The osdp_BIOMATCH score a finger needs to match (default 50; the simulator gives 255 or 0). */
+  fingerThreshold?: number;
+  /** Pause between two osdp_BIOREAD / osdp_BIOMATCH while the reader has no finger (default 200 ms). */
+  fingerPollMs?: number;
   /** A door may stand open this long past its open time before it counts as left open (default 10 s). */
   leftOpenGraceMs?: number;
   /** How often door timers are checked (default 250 ms; 0: only by calling tick()). */
@@ -107,6 +114,9 @@ export class ControlUnit {
       emit: (e) => this.emit(e),
       pinTimeoutMs: o.pinTimeoutMs,
       pinMaxDigits: o.pinMaxDigits,
+      fingerTimeoutMs: o.fingerTimeoutMs,
+      fingerThreshold: o.fingerThreshold,
+      fingerPollMs: o.fingerPollMs,
       onOutcome: o.onOutcome,
     });
     this.links = o.readers.map(
@@ -135,7 +145,6 @@ export class ControlUnit {
     }
   }
 
-  /** Stops the timers and closes the reader lines. */
   /** Stops the timers and closes the reader lines. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -275,6 +284,43 @@ export class ControlUnit {
     if (applied.length && p.command !== 'open') this.persist();
     if (applied.length) this.o.onStatusChange?.();
     return { applied, unreachable: [] };
+  }
+
+  /**
+   * Reads a finger at the door's reader for enrolment (`enrolFinger`): osdp_BIOREAD every
+   * `fingerPollMs` until the reader answers a template or `timeoutMs` has passed, after any card
+   * presentation under way there (and no card is served until it ends). Blinks amber while it waits.
+   * Throws when the door has no ready reader here, the reader cannot read, or no finger came in time.
+   */
+  async enrolFinger(p: MethodParams<'enrolFinger'>): Promise<MethodResult<'enrolFinger'>> {
+    const deadline = Date.now() + p.timeoutMs;
+    const at = this.links.filter((l) => l.doorId === p.doorId);
+    if (!at.length) throw new Error(`door ${p.doorId} has no reader on this unit`);
+    const link = at.find((l) => l.ready);
+    if (!link) throw new Error(`the reader of door ${p.doorId} is not online`);
+    return this.cards.exclusive(link, async () => {
+      const timeoutMs = deadline - Date.now();
+      if (timeoutMs <= 0) throw new Error(`no finger at door ${p.doorId}: the reader stayed busy`);
+      await link.indicateFingerWanted(Math.ceil(timeoutMs / 1000));
+      let read;
+      try {
+        read = await readFinger(link, {
+          timeoutMs,
+          pollMs: this.o.fingerPollMs,
+          cancelled: () => this.stopped,
+        });
+      } catch (err) {
+        await link.indicateDenied();
+        throw err;
+      }
+      if (!read) {
+        await link.indicateDenied();
+        throw new Error(`no finger at door ${p.doorId} within ${p.timeoutMs} ms`);
+      }
+      await link.indicateGranted(1);
+      this.o.log.info({ doorId: p.doorId, quality: read.quality }, 'control unit: a finger was read');
+      return { template: read.template.toString('hex'), quality: read.quality };
+    });
   }
 
   private apply(d: DoorState, command: DoorCommand, now: number): void {

@@ -63,6 +63,7 @@ describe('accessUpdate', () => {
     rights: [{ kind: 'door', id: 1, periodId: 1 }],
     privileges: { office: false, privacyOverride: false, extendedOpening: false },
     pinHash: null,
+    fingerTemplate: null,
     revalidationWindowSeconds: 86_400,
   };
 

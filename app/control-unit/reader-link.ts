@@ -152,6 +152,11 @@ export class ReaderLink {
     await this.indicate(Color.AMBER, 3, Math.max(1, Math.min(seconds, 600)) * 10, { onTime: 1, count: 2 });
   }
 
+  /** Amber blinking (slower than for a PIN) while the reader waits for a finger on its sensor. */
+  async indicateFingerWanted(seconds: number): Promise<void> {
+    await this.indicate(Color.AMBER, 6, Math.max(1, Math.min(seconds, 600)) * 10, { onTime: 1, count: 1 });
+  }
+
   private async indicate(
     color: number,
     blink: number,

@@ -1,5 +1,5 @@
 import type { LinkEndpoint } from '../link/udp-endpoint.js';
-import type { ExchangeOptions } from '../exchange/exchange.js';
+import type { ExchangeOptions, RequestOptions } from '../exchange/exchange.js';
 import { DevicePeer, type DeviceHandlers, type FailureSink } from './peer-rpc.js';
 import type { DeviceMethod, MethodParams, MethodResult } from './protocol.js';
 
@@ -95,15 +95,19 @@ export class DeviceServer {
     return seen !== undefined && this.now() - seen < ONLINE_WINDOW_MS;
   }
 
-  /** Calls a downstream method on one device; throws when it is not attached or does not answer. */
+  /**
+   * Calls a downstream method on one device; throws when it is not attached or does not answer (within
+   * the exchange's retransmissions, or `options.patienceMs` for a request that takes long on purpose).
+   */
   call<M extends DeviceMethod>(
     deviceId: number,
     method: M,
     params: MethodParams<M>,
+    options: RequestOptions = {},
   ): Promise<MethodResult<M>> {
     const a = this.attached.get(deviceId);
     if (!a) return Promise.reject(new Error(`device ${deviceId} is not paired`));
-    return a.peer.call(method, params);
+    return a.peer.call(method, params, options);
   }
 
   /**

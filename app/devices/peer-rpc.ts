@@ -4,6 +4,7 @@ import {
   ExchangeError,
   type Datagrams,
   type ExchangeOptions,
+  type RequestOptions,
 } from '../exchange/exchange.js';
 import {
   decodeJson,
@@ -66,8 +67,12 @@ export class DevicePeer {
   }
 
   /** Calls `method` on the peer; throws ExchangeError (no answer, refused) or DeviceProtocolError (bad answer). */
-  async call<M extends DeviceMethod>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
-    const answer = await this.exchange.request(method, encodeJson(params));
+  async call<M extends DeviceMethod>(
+    method: M,
+    params: MethodParams<M>,
+    options: RequestOptions = {},
+  ): Promise<MethodResult<M>> {
+    const answer = await this.exchange.request(method, encodeJson(params), options);
     return decodeJson(
       DEVICE_METHODS[method].result as z.ZodType,
       answer,

@@ -102,6 +102,11 @@ export const UnitStatus = z.strictObject({
 });
 export type UnitStatus = z.infer<typeof UnitStatus>;
 
+/** A fingerprint template as hex (OSDP carries up to 65,535 bytes; Lintel keeps at most 1 KiB). */
+export const FingerTemplateHex = z
+  .string()
+  .regex(/^([0-9a-f]{2}){1,1024}$/, 'a fingerprint template: 1 to 1,024 bytes as lowercase hex');
+
 /**
  * A live key as the replica holds it: what its card should carry, and the PIN check for card+PIN doors.
  * Keys that stop being live (cancelled, expired) leave the replica (`cards.remove`).
@@ -111,6 +116,11 @@ export const ReplicaCard = CardData.extend({
   pinHash: z.string().max(200).nullable(),
   /** How far a refresh moves the revalidation deadline (the card's window), or null without revalidation. */
   revalidationWindowSeconds: z.number().int().positive().nullable(),
+  /**
+   * The holder's enrolled fingerprint template (hex; the reader's own format, sent back to it with
+   * osdp_BIOMATCH at card + fingerprint doors), or null when none is enrolled.
+   */
+  fingerTemplate: FingerTemplateHex.nullable(),
 });
 export type ReplicaCard = z.infer<typeof ReplicaCard>;
 
@@ -214,6 +224,15 @@ export const DEVICE_METHODS = {
   changed: { params: z.strictObject({ revision: Seq }), result: z.strictObject({}) },
   /** Downstream: a door command (a gateway passes it to the units that own the doors). */
   command: { params: CommandParams, result: CommandReply },
+  /**
+   * Downstream: read a fingerprint at a door's reader for enrolment (osdp_BIOREAD until a finger is on
+   * the sensor or `timeoutMs` passes; a gateway passes it to the unit that owns the door). Fails when no
+   * finger came in time or the door is not on this device.
+   */
+  enrolFinger: {
+    params: z.strictObject({ doorId: Id, timeoutMs: z.number().int().min(1_000).max(60_000) }),
+    result: z.strictObject({ template: FingerTemplateHex, quality: z.number().int().min(0).max(100) }),
+  },
 } as const;
 export type DeviceMethod = keyof typeof DEVICE_METHODS;
 export type MethodParams<M extends DeviceMethod> = z.infer<(typeof DEVICE_METHODS)[M]['params']>;

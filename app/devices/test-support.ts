@@ -52,5 +52,6 @@ export function sampleCard(credentialId: number, revision: number): ReplicaCard 
     privileges: { office: false, privacyOverride: false, extendedOpening: false },
     pinHash: null,
     revalidationWindowSeconds: null,
+    fingerTemplate: null,
   };
 }

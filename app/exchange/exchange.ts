@@ -49,6 +49,17 @@ export interface ExchangeOptions {
   random?: () => number;
 }
 
+/** Settings of one request. */
+export interface RequestOptions {
+  /**
+   * Keep retransmitting (at the capped interval) until at least this long has passed since the request
+   * began before giving up, even after `maxRetransmit`: for a request whose handler takes long on
+   * purpose (a fingerprint read waits for the finger). The responder runs the handler once and stays
+   * silent until it answers, so the extra retransmissions only keep the caller waiting.
+   */
+  patienceMs?: number;
+}
+
 /** Why a request failed. */
 export class ExchangeError extends Error {
   override readonly name = 'ExchangeError';
@@ -124,7 +135,8 @@ export class ExchangeEndpoint {
   }
 
   /** Sends a request and resolves with the answer's payload; throws {@link ExchangeError}. */
-  async request(method: string, payload: Uint8Array): Promise<Uint8Array> {
+  async request(method: string, payload: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    const patientUntil = Date.now() + (options.patienceMs ?? 0);
     if (payload.length > this.o.maxPayload)
       throw new ExchangeError('too-large', `exchange: ${payload.length} bytes is over ${this.o.maxPayload}`);
     const exchangeId = this.id('exchange');
@@ -133,15 +145,18 @@ export class ExchangeEndpoint {
     let answer: ExchangeMessage | undefined;
     for (let num = 0; num < count; num++) {
       const more = num < count - 1;
-      answer = await this.confirm({
-        kind: 'request',
-        messageId: 0,
-        exchangeId,
-        block: count > 1 ? { of: 'request', num, more } : null,
-        status: 'ok',
-        method,
-        payload: payload.subarray(num * size, (num + 1) * size),
-      });
+      answer = await this.confirm(
+        {
+          kind: 'request',
+          messageId: 0,
+          exchangeId,
+          block: count > 1 ? { of: 'request', num, more } : null,
+          status: 'ok',
+          method,
+          payload: payload.subarray(num * size, (num + 1) * size),
+        },
+        patientUntil,
+      );
       if (more && answer.kind !== 'continue') throw this.refused(answer, method);
     }
     const parts = [answer!.payload];
@@ -188,11 +203,11 @@ export class ExchangeEndpoint {
   }
 
   /** Sends one confirmable message until its answer comes (retransmitting with backoff), or gives up. */
-  private async confirm(m: ExchangeMessage): Promise<ExchangeMessage> {
+  private async confirm(m: ExchangeMessage, patientUntil = 0): Promise<ExchangeMessage> {
     const messageId = this.id('message');
     const bytes = encodeMessage({ ...m, messageId });
     let timeout = this.o.ackTimeoutMs * (1 + this.o.random() * (this.o.ackRandomFactor - 1));
-    for (let attempt = 0; attempt <= this.o.maxRetransmit; attempt++) {
+    for (let attempt = 0; attempt <= this.o.maxRetransmit || Date.now() < patientUntil; attempt++) {
       if (this.closed) throw new ExchangeError('closed', 'exchange: closed');
       if (attempt > 0) this.stats.retransmitted += 1;
       const answered = new Promise<ExchangeMessage | undefined>((resolve) => {

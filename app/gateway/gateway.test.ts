@@ -207,6 +207,57 @@ describe('gateway', () => {
     expect(s.unit.commands).toEqual([{ command: 'open', doorIds: [10], by: 'alice' }]);
   });
 
+  it('passes a fingerprint read to the unit that owns the door and its template back', async () => {
+    const s = await site();
+    await s.startUnit();
+    await until(() => s.gateway.units.online(2), 'the unit to report');
+    await expect(s.upstream.enrolFinger(1, { doorId: 12, timeoutMs: 5_000 }, 10_000)).resolves.toEqual({
+      template: '0a0b0c',
+      quality: 80,
+    });
+    expect(s.unit.fingerReads).toEqual([{ doorId: 12, timeoutMs: 5_000 }]);
+    // No finger at the unit: `failed`; a door on no unit, or on an offline one: `bad-request`.
+    s.unit.finger = () => Promise.reject(new Error('no finger'));
+    await expect(s.upstream.enrolFinger(1, { doorId: 10, timeoutMs: 1_000 })).rejects.toMatchObject({
+      code: 'failed',
+    });
+    for (const doorId of [11, 99])
+      await expect(s.upstream.enrolFinger(1, { doorId, timeoutMs: 1_000 })).rejects.toMatchObject({
+        code: 'bad-request',
+      });
+    expect(s.unit.fingerReads.map((r) => r.doorId)).toEqual([12, 10]);
+  });
+
+  it('waits for a unit that reads the finger for longer than its retransmissions last', async () => {
+    const model = new TestModel();
+    const upstream = await TestUpstream.start(model);
+    cleanups.push(() => upstream.close());
+    const unit = TestUnit.create(tempDir(), 2);
+    cleanups.push(() => unit.close());
+    const unitPsk = model.addUnit(2, unit.publicKey, [10]).psk;
+    const psk = randomBytes(32);
+    const gwDir = tempDir();
+    const identity = enrolledIdentity(gwDir, 1, { port: upstream.port, publicKey: upstream.publicKey, psk });
+    upstream.server.attach({ deviceId: 1, publicKey: Buffer.from(identity.staticKey.publicKey), psk });
+    // Towards the unit, a request gives up after about 0.35 s unless told to be patient.
+    const gateway = await startGateway(identity, gwDir, {
+      unitExchange: { ackTimeoutMs: 50, ackRandomFactor: 1, maxRetransmit: 2, maxWaitMs: 200 },
+    });
+    cleanups.push(() => gateway.close());
+    await unit.start(
+      { host: '127.0.0.1', port: gateway.address.port, publicKey: Buffer.from(identity.staticKey.publicKey) },
+      unitPsk,
+    );
+    await until(() => gateway.units.online(2), 'the unit to report');
+    unit.finger = () =>
+      new Promise((resolve) => setTimeout(() => resolve({ template: 'ff', quality: 55 }), 1_500));
+    await expect(upstream.enrolFinger(1, { doorId: 10, timeoutMs: 2_000 }, 10_000)).resolves.toEqual({
+      template: 'ff',
+      quality: 55,
+    });
+    expect(unit.fingerReads).toHaveLength(1); // retransmitted, but read once
+  });
+
   it('refuses events a unit sends in another unit’s name', async () => {
     const s = await site();
     await s.startUnit();

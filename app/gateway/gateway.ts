@@ -4,7 +4,7 @@ import type { Log } from '../log.js';
 import type { DeviceIdentity } from '../devices/device-identity.js';
 import type { DeviceStore } from '../devices/device-store.js';
 import { DeviceServer } from '../devices/downstream.js';
-import type { DeviceHandlers } from '../devices/peer-rpc.js';
+import { ExchangeError, type DeviceHandlers } from '../devices/peer-rpc.js';
 import {
   DeviceProtocolError,
   type MethodParams,
@@ -55,6 +55,12 @@ export interface GatewayOptions {
   /** Exchange settings towards the units (default DEVICE_EXCHANGE). */
   unitExchange?: ExchangeOptions;
 }
+
+/**
+ * How much longer than the reader's own wait the gateway waits for its unit's fingerprint read (the
+ * Service waits longer still for the gateway: FINGER_MARGIN_MS in app/service/device-hub.ts).
+ */
+export const FINGER_UNIT_MARGIN_MS = 5_000;
 
 /** Raised to a unit that asks to sync before the gateway has a replica: the unit retries. */
 class NoReplicaYet extends Error {
@@ -110,7 +116,7 @@ export class Gateway {
       endpoint: o.endpoint,
       upstream: enrolment.upstream,
       store: o.store,
-      handlers: { command: (p) => this.command(p) },
+      handlers: { command: (p) => this.command(p), enrolFinger: (p) => this.enrolFinger(p) },
       status: () => this.status(),
       onSynced: () => this.synced(),
       log: o.log,
@@ -324,6 +330,38 @@ export class Gateway {
       applied: [...applied].sort((a, b) => a - b),
       unreachable: [...unreachable].sort((a, b) => a - b),
     };
+  }
+
+  /**
+   * A fingerprint read for enrolment: passed to the unit whose reader serves the door, and its answer
+   * passed back. The unit answers only once a finger was read or `timeoutMs` passed, so the request is
+   * retransmitted (the unit runs it once) for `timeoutMs` + {@link FINGER_UNIT_MARGIN_MS}, which is less
+   * than the Service waits for this answer. A door on none of the units served now, or whose unit is
+   * offline or does not answer, answers `bad-request` (DeviceProtocolError: the Service says the door is
+   * not online); the unit's own failure (no finger in time) answers `failed`.
+   */
+  async enrolFinger(p: MethodParams<'enrolFinger'>): Promise<MethodResult<'enrolFinger'>> {
+    const readers = this.store.replica()?.readers ?? [];
+    const unitId = readers.find((r) => r.doorId === p.doorId)?.unitId;
+    if (unitId === undefined || !this.unitKeys.has(unitId))
+      throw new DeviceProtocolError(`enrolFinger: door ${p.doorId} is on none of this gateway's units`);
+    if (!this.units.online(unitId))
+      throw new DeviceProtocolError(`enrolFinger: unit ${unitId} of door ${p.doorId} is offline`);
+    try {
+      return await this.units.call(unitId, 'enrolFinger', p, {
+        patienceMs: p.timeoutMs + FINGER_UNIT_MARGIN_MS,
+      });
+    } catch (err) {
+      if (err instanceof ExchangeError && (err.code === 'failed' || err.code === 'bad-request'))
+        throw new Error(`enrolFinger: unit ${unitId} read no finger (${err.code})`, { cause: err });
+      this.log.warn(
+        { unitId, doorId: p.doorId, err: String(err) },
+        'gateway: a unit did not answer enrolFinger',
+      );
+      throw new DeviceProtocolError(`enrolFinger: unit ${unitId} of door ${p.doorId} did not answer`, {
+        cause: err,
+      });
+    }
   }
 
   private withDeadline<T>(work: Promise<T>): Promise<T> {

@@ -73,6 +73,7 @@ export function card(credentialId: number, revision: number): ReplicaCard {
     privileges: { office: false, privacyOverride: false, extendedOpening: false },
     pinHash: null,
     revalidationWindowSeconds: null,
+    fingerTemplate: null,
   };
 }
 
@@ -213,6 +214,14 @@ export class TestUpstream {
     return this.server.call(gatewayId, 'command', params);
   }
 
+  enrolFinger(
+    gatewayId: number,
+    params: MethodParams<'enrolFinger'>,
+    patienceMs = 0,
+  ): Promise<MethodResult<'enrolFinger'>> {
+    return this.server.call(gatewayId, 'enrolFinger', params, { patienceMs });
+  }
+
   async close(): Promise<void> {
     this.server.close();
     await this.endpoint.close();
@@ -222,6 +231,10 @@ export class TestUpstream {
 /** A control unit made of the real device parts, reporting to `upstream`. */
 export class TestUnit {
   readonly commands: MethodParams<'command'>[] = [];
+  readonly fingerReads: MethodParams<'enrolFinger'>[] = [];
+  /** How the unit answers `enrolFinger` (default: a fixed template at once; throw for "no finger"). */
+  finger: (p: MethodParams<'enrolFinger'>) => Promise<MethodResult<'enrolFinger'>> = () =>
+    Promise.resolve({ template: '0a0b0c', quality: 80 });
   client: UpstreamClient | undefined;
   endpoint: LinkEndpoint | undefined;
   private emitted = 0;
@@ -256,6 +269,10 @@ export class TestUnit {
         command: (p) => {
           this.commands.push(p);
           return { applied: p.doorIds, unreachable: [] };
+        },
+        enrolFinger: (p) => {
+          this.fingerReads.push(p);
+          return this.finger(p);
         },
       },
       status: () => [this.status()],

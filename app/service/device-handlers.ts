@@ -4,11 +4,13 @@ import { humanToken } from '../crypto/index.js';
 import type { CallContext } from '../rpc/context.js';
 import { invalidParams, RpcError } from '../rpc/rpc-error.js';
 import { currentRevision } from '../store/access-compiler.js';
+import { CardholderRepo } from '../store/cardholder-repo.js';
 import { DeviceRepo, pairingCodeSecret, type DeviceRecord } from '../store/device-repo.js';
 import { idsInside } from '../store/partition-sql.js';
 import type { DeviceHub } from './device-hub.js';
 import { areaOf } from './grants.js';
-import { existing, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
+import { existing, notFound, stale, type HandlerGroup, type ServiceKit } from './handler-kit.js';
+import { hiddenFrom } from './user-partition.js';
 
 /** How long a pairing code stays valid. */
 export const PAIRING_TTL_MS = 24 * 3_600_000;
@@ -25,6 +27,27 @@ type Reader = { address: number; doorId: number };
 export function deviceHandlers(kit: ServiceKit, hub: DeviceHub): HandlerGroup<keyof typeof deviceMethods> {
   const db = kit.site.db;
   const repo = new DeviceRepo(db);
+  const holders = new CardholderRepo(db);
+
+  /** A user the caller may write (one outside the caller's users:write partition answers as missing). */
+  const writableUser = (id: number, ctx: CallContext) => {
+    if (
+      !db.prepare('SELECT 1 FROM cardholder WHERE id = ?').get(id) ||
+      hiddenFrom(db, ctx, 'users:write', 'cardholder', [id]).length
+    )
+      throw notFound('user', id);
+  };
+
+  const fingerUnavailable = (reason: 'no-finger' | 'not-online' | 'unreachable', door: string) =>
+    new RpcError(
+      'UNAVAILABLE',
+      reason === 'no-finger'
+        ? `No fingerprint was read at ${door}: have the user place a finger on the reader and try again`
+        : reason === 'not-online'
+          ? `No paired control unit serves ${door}: a fingerprint is enrolled at an online door's reader`
+          : `The control unit of ${door} did not answer: check that it is online and try again`,
+      { reason },
+    );
 
   const nameTaken = (name: string) =>
     new RpcError('CONFLICT', `A device named ${name} already exists`, { reason: 'name taken' });
@@ -266,6 +289,44 @@ export function deviceHandlers(kit: ServiceKit, hub: DeviceHub): HandlerGroup<ke
       hub.publishRemoved(last);
       return { removed: true as const };
     },
+
+    'users.enrollFingerprint': async (p, ctx) => {
+      ctx.audit!.target = `user:${p.userId}`;
+      writableUser(p.userId, ctx);
+      const door = db.prepare('SELECT name FROM door WHERE id = ?').get(p.doorId) as
+        { name: string } | undefined;
+      if (!door) throw notFound('door', p.doorId);
+      const read = await hub.enrolFinger(p.doorId, p.timeoutSeconds * 1000);
+      if (!read.ok) throw fingerUnavailable(read.reason, door.name);
+      // The template goes to the store and the devices only: never into the audit trail or a log.
+      db.transaction(() => {
+        // The wait was long: the user may have been deleted, or the caller's partition changed, meanwhile.
+        writableUser(p.userId, ctx);
+        const replaced = holders.hasFingerTemplate(p.userId);
+        holders.setFingerTemplate(p.userId, Buffer.from(read.template, 'hex'), kit.clock());
+        kit.record(ctx, {
+          action: 'users.enrollFingerprint',
+          target: `user:${p.userId}`,
+          detail: { doorId: p.doorId, quality: read.quality, replaced },
+        });
+      })();
+      return { quality: read.quality };
+    },
+
+    'users.clearFingerprint': (p, ctx) =>
+      db.transaction(() => {
+        ctx.audit!.target = `user:${p.userId}`;
+        writableUser(p.userId, ctx);
+        const cleared = holders.hasFingerTemplate(p.userId);
+        // Nothing to clear changes nothing (no version bump, no resync), but is audited like the rest.
+        if (cleared) holders.setFingerTemplate(p.userId, null, kit.clock());
+        kit.record(ctx, {
+          action: 'users.clearFingerprint',
+          target: `user:${p.userId}`,
+          detail: { cleared },
+        });
+        return { cleared };
+      })(),
 
     'doors.command': async (p, ctx) => {
       ctx.audit!.target =

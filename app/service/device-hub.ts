@@ -1,7 +1,12 @@
 import type { Device } from '../contract/methods/devices.js';
 import { DeviceServer, ONLINE_WINDOW_MS } from '../devices/downstream.js';
-import type { DeviceHandlers } from '../devices/peer-rpc.js';
-import type { DoorCommand, UnitStatus, WireEvent } from '../devices/protocol.js';
+import { ExchangeError, type DeviceHandlers } from '../devices/peer-rpc.js';
+import {
+  DeviceProtocolError,
+  type DoorCommand,
+  type UnitStatus,
+  type WireEvent,
+} from '../devices/protocol.js';
 import { hostPort } from '../link/macs.js';
 import { exportPrivate, generateKeyPair, keyPairFromPrivate, type KeyPair } from '../link/noise/suite.js';
 import { LinkEndpoint } from '../link/udp-endpoint.js';
@@ -65,6 +70,18 @@ export interface CommandOutcome {
   unreachable: number[];
   notOnline: number[];
 }
+
+/**
+ * How much longer than the reader's own wait the Service waits for a fingerprint read's answer: the
+ * answer's way back, and a gateway's own wait for its unit (FINGER_UNIT_MARGIN_MS in app/gateway/gateway.ts, 5 s) and its
+ * last retransmission's wait.
+ */
+export const FINGER_MARGIN_MS = 10_000;
+
+/** A fingerprint read's outcome: the template (hex) and quality, or why there is none. */
+export type FingerOutcome =
+  | { ok: true; template: string; quality: number }
+  | { ok: false; reason: 'not-online' | 'unreachable' | 'no-finger' };
 
 export class DeviceHub {
   private readonly db;
@@ -425,6 +442,49 @@ export class DeviceHub {
     );
     for (const list of [out.applied, out.unreachable, out.notOnline]) list.sort((a, b) => a - b);
     return out;
+  }
+
+  // --- fingerprint enrolment ------------------------------------------------------------------------
+
+  /**
+   * Reads a fingerprint at a door's reader (`enrolFinger` on the control unit serving the door, through
+   * its gateway when it has one). The unit answers only once a finger was read or `timeoutMs` passed, so
+   * the request keeps being retransmitted (the unit runs it once) for `timeoutMs` + {@link FINGER_MARGIN_MS}
+   * before it counts as unanswered.
+   *
+   * Outcomes: no paired unit serves the door → `not-online`; the unit (or its gateway) is offline or
+   * does not answer → `unreachable`; the unit answers `failed` or `bad-request` (no finger in time, a
+   * reader without a sensor) or an answer that does not fit the protocol → `no-finger`. A gateway answers
+   * `bad-request` itself when the door is on none of the units it reaches now (its replica is behind,
+   * or the unit is offline there: see Gateway.enrolFinger) → `not-online`; a unit's own failure reaches
+   * the Service through a gateway as `failed` → `no-finger`. A unit that does not know `enrolFinger`
+   * (older software) answers `not-found` → `not-online`.
+   */
+  async enrolFinger(doorId: number, timeoutMs: number): Promise<FingerOutcome> {
+    const r = this.repo.readersOfDoors([doorId]).get(doorId);
+    if (!r || !r.paired) return { ok: false, reason: 'not-online' };
+    const target = r.gatewayId ?? r.deviceId;
+    const unit = this.repo.byId(r.deviceId);
+    if (!this.server?.online(target) || !unit || !this.online(unit))
+      return { ok: false, reason: 'unreachable' };
+    try {
+      const reply = await this.server.call(
+        target,
+        'enrolFinger',
+        { doorId, timeoutMs },
+        { patienceMs: timeoutMs + FINGER_MARGIN_MS },
+      );
+      return { ok: true, template: reply.template, quality: reply.quality };
+    } catch (err) {
+      const code =
+        err instanceof ExchangeError ? err.code : err instanceof DeviceProtocolError ? 'bad-answer' : 'gone';
+      this.o.log.info({ deviceId: target, doorId, code }, 'devices: a fingerprint read gave no template');
+      if (code === 'not-found' || (code === 'bad-request' && r.gatewayId !== null))
+        return { ok: false, reason: 'not-online' };
+      if (code === 'failed' || code === 'bad-request' || code === 'bad-answer')
+        return { ok: false, reason: 'no-finger' };
+      return { ok: false, reason: 'unreachable' };
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ok, serviceFixture, type ServiceFixture } from '../../test/helpers/service-fixture.js';
 import type { SyncReply } from '../devices/protocol.js';
 import { SyncReply as SyncReplySchema } from '../devices/protocol.js';
+import { CardholderRepo } from '../store/cardholder-repo.js';
 import { readerScbk, syncReplyFor } from './device-sync.js';
 
 let f: ServiceFixture;
@@ -108,6 +109,11 @@ const Op = fc.oneof(
   }),
   fc.record({ op: fc.constant('pin' as const), pick: fc.nat(), pin: fc.option(fc.constant('4711')) }),
   fc.record({ op: fc.constant('validity' as const), pick: fc.nat(), days: fc.integer({ min: 1, max: 400 }) }),
+  fc.record({
+    op: fc.constant('finger' as const),
+    pick: fc.nat(),
+    template: fc.option(fc.uint8Array({ minLength: 1, maxLength: 8 })),
+  }),
 );
 type Op = typeof Op extends fc.Arbitrary<infer T> ? T : never;
 
@@ -163,6 +169,12 @@ async function run(o: Op): Promise<void> {
           version: u.version,
           validUntil: new Date(Date.UTC(2027, 0, o.days)).toISOString(),
         });
+      return;
+    }
+    case 'finger': {
+      // As users.enrollFingerprint / users.clearFingerprint store it (those need a device to read it).
+      const u = pick(us, o.pick);
+      if (u) new CardholderRepo(f.site.db).setFingerTemplate(u.id, o.template, new Date());
       return;
     }
   }

@@ -14,7 +14,7 @@ import { CARD_KEY_VERSION } from './encoder-handlers.js';
  * units) and the live keys and blacklist, as changes after what the device holds or whole.
  *
  * Incremental cards come from the change feed: a changed key or blacklist entry names the key; a
- * changed cardholder or membership names that holder's keys; a changed access level's rights name the
+ * changed cardholder (a fingerprint template set or cleared too) or membership names that holder's keys; a changed access level's rights name the
  * keys of its holders. Each named key is compiled afresh and sent when live, or removed otherwise, so
  * applying the changes gives the same replica as a full reload (tested in device-sync.test.ts).
  */
@@ -43,11 +43,17 @@ function withMaster<T>(site: OpenSite, use: (master: Buffer) => T): T {
 function replicaCard(db: Db, credentialId: number): ReplicaCard | undefined {
   const extra = db
     .prepare(
-      `SELECT k.status, k.revalidation_hours, c.pin_hash
+      `SELECT k.status, k.revalidation_hours, c.pin_hash, c.finger_template
          FROM credential k JOIN cardholder c ON c.id = k.cardholder_id WHERE k.id = ?`,
     )
     .get(credentialId) as
-    { status: string; revalidation_hours: number | null; pin_hash: string | null } | undefined;
+    | {
+        status: string;
+        revalidation_hours: number | null;
+        pin_hash: string | null;
+        finger_template: Buffer | null;
+      }
+    | undefined;
   if (!extra || !(LIVE as readonly string[]).includes(extra.status)) return undefined;
   const data = compileCard(db, credentialId);
   if (!data) return undefined;
@@ -56,6 +62,7 @@ function replicaCard(db: Db, credentialId: number): ReplicaCard | undefined {
     rights: [...data.rights],
     pinHash: extra.pin_hash,
     revalidationWindowSeconds: extra.revalidation_hours === null ? null : extra.revalidation_hours * 3600,
+    fingerTemplate: extra.finger_template === null ? null : extra.finger_template.toString('hex'),
   };
 }
 

@@ -20,6 +20,8 @@ export interface CardholderFields {
 export interface CardholderRecord extends CardholderFields {
   id: number;
   pinSet: boolean;
+  /** A fingerprint template is enrolled (the template itself never leaves the store but to devices). */
+  fingerprintEnrolled: boolean;
   accessLevelIds: number[];
   activeKeys: number;
   createdAt: string;
@@ -98,6 +100,8 @@ interface Row {
   valid_from: string | null;
   valid_until: string | null;
   pin_hash: string | null;
+  /** finger_template IS NOT NULL (the template is not read for a listing). */
+  finger_enrolled: number;
   office: number;
   privacy_override: number;
   extended_opening: number;
@@ -106,6 +110,11 @@ interface Row {
   updated_at: string;
   version: number;
 }
+
+/** The columns of a {@link Row}: every column but the fingerprint template, which only devices need. */
+const ROW_COLUMNS = `id, first_name, last_name, identifier, department, valid_from, valid_until, pin_hash,
+  finger_template IS NOT NULL AS finger_enrolled, office, privacy_override, extended_opening, notes,
+  created_at, updated_at, version`;
 
 /**
  * A user filter as SQL: conditions on `c` (cardholder) — cheap column tests in `terms`, LIKEs for short
@@ -319,6 +328,7 @@ export class CardholderRepo {
       validFrom: r.valid_from,
       validUntil: r.valid_until,
       pinSet: r.pin_hash !== null,
+      fingerprintEnrolled: r.finger_enrolled === 1,
       privileges: {
         office: r.office === 1,
         privacyOverride: r.privacy_override === 1,
@@ -342,10 +352,9 @@ export class CardholderRepo {
       const chunk = ids.slice(i, i + 1000);
       const list = placeholders(chunk.length);
       const rows = new Map(
-        (this.sql(`SELECT * FROM cardholder WHERE id IN (${list})`).all(...chunk) as Row[]).map((r) => [
-          r.id,
-          r,
-        ]),
+        (this.sql(`SELECT ${ROW_COLUMNS} FROM cardholder WHERE id IN (${list})`).all(...chunk) as Row[]).map(
+          (r) => [r.id, r],
+        ),
       );
       const levels = new Map<number, number[]>();
       for (const l of this.sql(
@@ -452,6 +461,25 @@ export class CardholderRepo {
              updated_at = ?, version = version + 1
            WHERE id = ? AND version = ?`,
       ).run(...this.values(f), pinHash, now.toISOString(), id, version).changes === 1
+    );
+  }
+
+  /**
+   * Stores (or, with null, clears) a cardholder's fingerprint template and bumps its version, as other
+   * updates do (the change feed's trigger makes the devices resync the holder's keys); false if gone.
+   */
+  setFingerTemplate(id: number, template: Uint8Array | null, now: Date): boolean {
+    return (
+      this.sql(
+        'UPDATE cardholder SET finger_template = ?, updated_at = ?, version = version + 1 WHERE id = ?',
+      ).run(template === null ? null : Buffer.from(template), now.toISOString(), id).changes === 1
+    );
+  }
+
+  /** Whether a cardholder has a fingerprint template enrolled (false also when the cardholder is gone). */
+  hasFingerTemplate(id: number): boolean {
+    return (
+      this.sql('SELECT 1 FROM cardholder WHERE id = ? AND finger_template IS NOT NULL').get(id) !== undefined
     );
   }
 

@@ -169,14 +169,18 @@ async function consoleCaughtUp(): Promise<void> {
   );
 }
 
-/** Presents the encoded card at the reader (with a PIN on the keypad), and takes it away again. */
-async function present(pin?: string): Promise<{ granted: boolean; reason?: string; ms: number }> {
+/** Presents the encoded card at the reader (with a PIN on the keypad, a finger on the sensor), and takes it away again. */
+async function present(
+  pin?: string,
+  finger?: string,
+): Promise<{ granted: boolean; reason?: string; ms: number }> {
   const started = Date.now();
   const mark = cu().stdout().length;
   const rmark = reader!.stdout().length;
   reader!.send(`card place ${cardName}`);
   await reader!.waitFor(/^placed /m, rmark);
   if (pin) reader!.send(`keypad ${pin}#`);
+  if (finger) reader!.send(`finger present ${finger}`);
   const m = await cu().waitFor(/^card at door (\d+) done: (granted|denied \(([^)]+)\))/m, mark, 40_000);
   const rmark2 = reader!.stdout().length;
   reader!.send('card remove');
@@ -461,6 +465,38 @@ describe('online doors: serve, gateway, control unit and reader as processes, th
       auth: { mode: 'card' },
     });
   }, 90_000);
+
+  it('enrols a fingerprint at the door and checks it at a card + fingerprint door', async () => {
+    // The Service asks the unit (through the gateway) to read a finger at the door's reader; the
+    // finger is put on the sensor right away and stays there until the reader's BIOREAD takes it.
+    const enrolment = call<{ quality: number }>('users.enrollFingerprint', {
+      userId,
+      doorId,
+      timeoutSeconds: 30,
+    });
+    reader!.send('finger enrol alice');
+    reader!.send('finger enrol bob');
+    reader!.send('finger present alice');
+    expect((await enrolment).quality).toBeGreaterThan(0);
+    expect(await call('users.get', { id: userId })).toMatchObject({ fingerprintEnrolled: true });
+    const door = await call<{ version: number }>('doors.get', { id: doorId });
+    await unitReached(
+      await change('doors.update', { id: doorId, version: door.version, auth: { mode: 'card+biometric' } }),
+    );
+    expect(await present(undefined, 'alice')).toMatchObject({ granted: true });
+    expect(await present(undefined, 'bob')).toMatchObject({ granted: false, reason: 'biometric-mismatch' });
+    const stored = await expectExactlyOnce('the fingerprint presentations');
+    expect(stored.filter((e) => e.kind === 'access-granted').at(-1)!.detail).toMatchObject({
+      biometric: 'match',
+    });
+    expect(stored.at(-1)).toMatchObject({ kind: 'access-denied', reason: 'biometric-mismatch' });
+    const bio = await call<{ version: number }>('doors.get', { id: doorId });
+    cardOnlyAgain = await change('doors.update', {
+      id: doorId,
+      version: bio.version,
+      auth: { mode: 'card' },
+    });
+  }, 120_000);
 
   it('reports a forced door and its closing', async () => {
     await doorLocked();

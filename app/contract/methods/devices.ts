@@ -155,6 +155,30 @@ export const deviceMethods = {
     effect: 'write',
     example: { id: 2 },
   }),
+  'users.enrollFingerprint': method({
+    summary:
+      'Enrols a cardholder’s fingerprint at the wall reader of an online door: the reader waits up to `timeoutSeconds` ' +
+      'for the finger, and its template is kept for card + fingerprint doors (replacing any earlier one). ' +
+      'UNAVAILABLE with reason `no-finger` when none came in time, `not-online` when no paired control unit serves ' +
+      'the door, `unreachable` when its unit did not answer.',
+    params: z.strictObject({
+      userId: Id,
+      doorId: Id.describe('an online door whose reader has a fingerprint sensor'),
+      timeoutSeconds: z.number().int().min(5).max(60).default(30),
+    }),
+    result: z.object({ quality: z.number().int().describe('the reader’s quality score, 0–100') }),
+    access: needs('users:write'),
+    effect: 'write',
+    example: { userId: 7, doorId: 1, timeoutSeconds: 30 },
+  }),
+  'users.clearFingerprint': method({
+    summary: 'Forgets a cardholder’s enrolled fingerprint (card + fingerprint doors then refuse them).',
+    params: z.strictObject({ userId: Id }),
+    result: z.object({ cleared: z.boolean().describe('false when none was enrolled') }),
+    access: needs('users:write'),
+    effect: 'write',
+    example: { userId: 7 },
+  }),
   'doors.command': method({
     summary:
       'Sends a command to online doors now: open (a momentary release), office mode on/off, lockdown on/off. ' +

@@ -108,6 +108,9 @@ export const User = z.object({
   validFrom: Timestamp.nullable(),
   validUntil: Timestamp.nullable(),
   pinSet: z.boolean(),
+  fingerprintEnrolled: z
+    .boolean()
+    .describe('a fingerprint is enrolled (users.enrollFingerprint): card + fingerprint doors check it'),
   privileges: Privileges,
   notes: z.string(),
   accessLevelIds: z.array(Id),

@@ -9,11 +9,22 @@ import { m0005 } from './0005-time-periods-and-calendars.js';
 import { m0006 } from './0006-access-model.js';
 import { m0007 } from './0007-event-key-lookups.js';
 import { m0008 } from './0008-devices.js';
+import { m0009 } from './0009-fingerprints.js';
 
 export type { Migration } from './migration.js';
 
 /** Every migration, in order; a version is its position. Never edit one that has shipped: add the next. */
-export const migrations: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
+export const migrations: readonly Migration[] = [
+  m0001,
+  m0002,
+  m0003,
+  m0004,
+  m0005,
+  m0006,
+  m0007,
+  m0008,
+  m0009,
+];
 
 /** The schema version this build writes. */
 export const LATEST_SCHEMA_VERSION = migrations.length;

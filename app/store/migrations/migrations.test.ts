@@ -260,6 +260,32 @@ const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void 
       );
     },
   },
+  9: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO cardholder (id, first_name, last_name, created_at, updated_at) VALUES (1, 'A', 'B', 'a', 'a')",
+      ).run();
+    },
+    after: (db) => {
+      expect(db.prepare('SELECT finger_template FROM cardholder WHERE id = 1').pluck().get()).toBeNull();
+      const revision = () => db.prepare('SELECT coalesce(max(revision), 0) FROM change_log').pluck().get();
+      const before = revision();
+      db.prepare("UPDATE cardholder SET finger_template = x'0102' WHERE id = 1").run();
+      expect(revision()).toBeGreaterThan(before as number);
+      expect(db.prepare('SELECT hex(finger_template) FROM cardholder WHERE id = 1').pluck().get()).toBe(
+        '0102',
+      );
+      expect(() => db.prepare("UPDATE cardholder SET finger_template = x'' WHERE id = 1").run()).toThrow(
+        /CHECK/,
+      );
+      expect(() =>
+        db.prepare('UPDATE cardholder SET finger_template = zeroblob(1025) WHERE id = 1').run(),
+      ).toThrow(/CHECK/);
+      expect(() => db.prepare("UPDATE cardholder SET finger_template = 'ab' WHERE id = 1").run()).toThrow(
+        /cannot store TEXT value in BLOB/,
+      );
+    },
+  },
 };
 
 describe('migrations', () => {

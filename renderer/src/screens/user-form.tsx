@@ -1,5 +1,5 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Checkbox, Fieldset, Group, PasswordInput, Textarea } from '@mantine/core';
+import { Checkbox, Fieldset, Group, PasswordInput, Text, Textarea } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Controller, useForm, useWatch } from 'react-hook-form';
 import type { ParamsOf } from '../../../app/contract/index.js';
@@ -224,6 +224,12 @@ export function UserForm({
             <Checkbox {...field} checked={value} label={t('fields.clearPin')} />
           )}
         />
+      ) : null}
+      {user ? (
+        // Enrolled and cleared in the fingerprint panel (users.enrollFingerprint), not by this form.
+        <Text size="sm">
+          {user.fingerprintEnrolled ? t('fingerprint.stateEnrolled') : t('fingerprint.stateNone')}
+        </Text>
       ) : null}
       <Fieldset legend={t('fields.privileges')} variant="unstyled">
         <Group gap="lg" align="flex-start">

@@ -14,6 +14,7 @@ import { UserImportPanel } from './user-import-panel.js';
 import { UserKeys } from './user-keys.js';
 import { BulkEditPanel } from './users/bulk-edit-panel.js';
 import { RecentEvents } from './users/recent-events.js';
+import { UserFingerprint } from './users/user-fingerprint.js';
 import { UserTable, type UserQuery } from './users/user-table.js';
 
 type Validity = NonNullable<UserQuery['validity']>;
@@ -134,6 +135,17 @@ export function UsersScreen({ site, can, failure }: SectionProps) {
     }
   };
 
+  /** Reads an open user again (their fingerprint changed), keeping them open. */
+  const reopen = async (id: number) => {
+    refresh();
+    try {
+      const fresh = await call('users.get', { id });
+      setOpen((cur) => (cur?.user?.id === id ? { user: fresh } : cur));
+    } catch (err) {
+      setError(failure(err));
+    }
+  };
+
   const user = open?.user;
   return (
     <Stack gap="sm">
@@ -223,6 +235,15 @@ export function UsersScreen({ site, can, failure }: SectionProps) {
             changed(created ? t('detail.created', { name }) : t('detail.saved', { name }));
           }}
           onClose={() => setOpen(undefined)}
+        />
+      ) : null}
+      {user && write ? (
+        <UserFingerprint
+          key={`fingerprint-${user.id}`}
+          user={user}
+          can={can}
+          failure={failure}
+          onChanged={() => void reopen(user.id)}
         />
       ) : null}
       {user ? (

@@ -22,6 +22,7 @@ export const ada: User = {
   validFrom: '2027-02-28T11:00:00.000Z',
   validUntil: '2027-03-31T11:00:00.000Z',
   pinSet: true,
+  fingerprintEnrolled: false,
   privileges: { office: false, privacyOverride: false, extendedOpening: true },
   notes: '',
   accessLevelIds: [2],

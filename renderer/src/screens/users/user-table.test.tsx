@@ -25,6 +25,7 @@ vi.mock('../../rpc/client.js', () => ({
         validFrom: null,
         validUntil: null,
         pinSet: false,
+        fingerprintEnrolled: false,
         privileges: { office: false, privacyOverride: false, extendedOpening: false },
         notes: '',
         accessLevelIds: [],

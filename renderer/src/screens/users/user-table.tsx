@@ -95,6 +95,10 @@ export function UserTable({
         helper.accessor((r) => r.user?.department, { id: 'department', header: t('columns.department') }),
         helper.accessor((r) => r.user?.validUntil, { id: 'validUntil', header: t('columns.validUntil') }),
         helper.accessor((r) => r.user?.activeKeys, { id: 'keys', header: t('columns.keys') }),
+        helper.accessor((r) => r.user?.fingerprintEnrolled, {
+          id: 'fingerprint',
+          header: t('columns.fingerprint'),
+        }),
       ]),
     [t],
   );
@@ -168,6 +172,7 @@ export function UserTable({
                     <td>{user.department}</td>
                     <td>{user.validUntil ? formatTime(user.validUntil) : t('noEnd')}</td>
                     <td className="num">{user.activeKeys}</td>
+                    <td>{user.fingerprintEnrolled ? t('columns.fingerprintEnrolled') : '—'}</td>
                   </>
                 ) : (
                   <td colSpan={columns.length}>

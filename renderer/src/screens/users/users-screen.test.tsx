@@ -80,10 +80,36 @@ describe('the users screen', () => {
     expect(rpc).toHaveBeenCalledWith('events.list', { userId: 7, limit: 10 });
   });
 
+  it('enrols a fingerprint from the open user, then shows them read again', async () => {
+    const served = rpc.getMockImplementation()!;
+    rpc.mockImplementation((async (method: string, params: object) => {
+      if (method === 'doors.list') return { items: [{ id: 3, name: 'Main entrance' }], total: 1 };
+      if (method === 'users.enrollFingerprint') return { quality: 72 };
+      if (method === 'users.get') return { ...ada, fingerprintEnrolled: true, version: 5, keys: [] };
+      return served(method as 'users.list', params as never);
+    }) as typeof call);
+    renderUsers(<UsersScreen {...props(['users:read', 'users:write', 'doors:read'])} />);
+    await userEvent.click(await screen.findByRole('button', { name: 'Ada Lovelace' }));
+    expect(screen.getByText('Fingerprint: not enrolled')).toBeDefined();
+    await userEvent.click(screen.getByRole('button', { name: 'Enrol fingerprint' }));
+    const region = screen.getByRole('region', { name: 'Enrol a fingerprint for Ada Lovelace' });
+    await userEvent.click(within(region).getByLabelText('Door', { selector: 'input' }));
+    await userEvent.click(await screen.findByRole('option', { name: 'Main entrance', hidden: true }));
+    await userEvent.click(within(region).getByRole('button', { name: 'Start enrolment' }));
+    expect(await screen.findByText('Fingerprint enrolled (quality 72)')).toBeDefined();
+    expect(rpc).toHaveBeenCalledWith('users.enrollFingerprint', { userId: 7, doorId: 3, timeoutSeconds: 30 });
+    expect(await screen.findByText('Fingerprint: enrolled')).toBeDefined();
+    expect(rpc).toHaveBeenCalledWith('users.get', { id: 7 });
+    expect(screen.getByRole('button', { name: 'Clear fingerprint' })).toBeDefined();
+  });
+
   it('shows no recent events to an operator who may not read them', async () => {
     renderUsers(<UsersScreen {...props(['users:read'])} />);
     await userEvent.click(await screen.findByRole('button', { name: 'Ada Lovelace' }));
     expect(screen.getByRole('region', { name: 'Keys of Ada Lovelace' })).toBeDefined();
+    // Nothing to change about their fingerprint without users:write, but its state shows.
+    expect(screen.getByText('Fingerprint: not enrolled')).toBeDefined();
+    expect(screen.queryByRole('button', { name: 'Enrol fingerprint' })).toBeNull();
     expect(screen.queryByRole('region', { name: 'Recent events' })).toBeNull();
     expect(rpc).not.toHaveBeenCalledWith('events.list', expect.anything());
   });
