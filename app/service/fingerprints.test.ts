@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cheapHasher, failure, FIXTURE_PASSWORD, ok } from '../../test/helpers/service-fixture.js';
-import { makeSite, openTemp, tempDir } from '../../test/helpers/temp-site.js';
+import { failure, ok, serviceFixture, type ServiceFixture } from '../../test/helpers/service-fixture.js';
+import { tempDir } from '../../test/helpers/temp-site.js';
 import type { Device } from '../contract/methods/devices.js';
 import { ErrorCode } from '../contract/errors.js';
 import { DeviceStore } from '../devices/device-store.js';
@@ -19,10 +19,9 @@ import { UpstreamClient } from '../devices/upstream.js';
 import { generateKeyPair } from '../link/noise/suite.js';
 import { LinkEndpoint } from '../link/udp-endpoint.js';
 import { silentLogger } from '../log.js';
-import type { Caller } from '../rpc/context.js';
 import type { OpenSite } from '../site/site.js';
 import { AuditRepo } from '../store/audit-repo.js';
-import { Service } from './service.js';
+import type { Service } from './service.js';
 
 /**
  * Fingerprint enrolment over real UDP on 127.0.0.1: a device-side client (the shared UpstreamClient
@@ -30,52 +29,24 @@ import { Service } from './service.js';
  * the Service stores the template, shows it enrolled, and the devices' next sync carries it.
  */
 
-let site: OpenSite;
+let f: ServiceFixture;
 let service: Service;
-let admin: Caller;
+let site: OpenSite;
 
 async function raw(method: string, params: unknown) {
-  const r = await service.dispatcher.call(
-    { jsonrpc: '2.0', id: 1, method, params },
-    { source: 'test', address: '10.0.0.1', revealToken: true, caller: admin },
-  );
-  if (!r) throw new Error('no response');
-  return r;
+  return f.call(method, params, { caller: f.admin.caller });
 }
 async function call<T = Record<string, unknown>>(method: string, params: unknown): Promise<T> {
   return ok<T>(await raw(method, params));
 }
 
 beforeAll(async () => {
-  site = await openTemp(await makeSite('Fingerprints'));
-  service = new Service({
-    site,
-    log: silentLogger(),
-    version: '0.0.0-test',
-    passwords: cheapHasher(),
-    link: { port: 0, host: '127.0.0.1' },
-  });
-  await service.linkReady;
-  const token = service.issueSetupToken()!;
-  const anon = async (method: string, params: unknown) => {
-    const r = await service.dispatcher.call(
-      { jsonrpc: '2.0', id: 1, method, params },
-      { source: 'test', address: '10.0.0.1', revealToken: true },
-    );
-    if (!r) throw new Error('no response');
-    return r;
-  };
-  ok(await anon('setup.createAdmin', { token, username: 'admin', password: FIXTURE_PASSWORD }));
-  const login = ok<{ token: string }>(
-    await anon('session.login', { username: 'admin', password: FIXTURE_PASSWORD }),
-  );
-  admin = service.authenticate(login.token)!;
+  f = await serviceFixture({ link: true, siteName: 'Fingerprints' });
+  service = f.service;
+  site = f.site;
 });
 
-afterAll(async () => {
-  await service.shutdown();
-  site.close();
-});
+afterAll(() => f.close());
 
 type FingerHandler = (p: MethodParams<'enrolFinger'>) => Promise<MethodResult<'enrolFinger'>>;
 

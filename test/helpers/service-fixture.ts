@@ -37,7 +37,8 @@ export interface ServiceFixture {
   /** Creates a local operator with a usable (not temporary) password; returns its id. */
   addOperator(username: string, roleIds: number[], password?: string): Promise<number>;
   admin: { token: string; caller: Caller };
-  close(): void;
+  /** Stops the Service (its device link included) and closes the site. */
+  close(): Promise<void>;
 }
 
 /** The result of a successful response (throws on an error response). */
@@ -59,9 +60,15 @@ export function params<M extends MethodName>(_m: M, p: ParamsOf<M>): ParamsOf<M>
 
 /** Starts a Service on a fresh site and creates the first administrator `admin`. */
 export async function serviceFixture(
-  opts: { passwords?: PasswordHasher; hid?: HidDevices } = {},
+  opts: {
+    passwords?: PasswordHasher;
+    hid?: HidDevices;
+    /** Runs the device link on a free UDP port of 127.0.0.1 (and the real clock: devices use it too). */
+    link?: boolean;
+    siteName?: string;
+  } = {},
 ): Promise<ServiceFixture> {
-  const temp = await makeSite('Fixture site');
+  const temp = await makeSite(opts.siteName ?? 'Fixture site');
   const site = await openTemp(temp);
   let clock = new Date('2026-11-29T09:00:00Z');
   const passwords = opts.passwords ?? cheapHasher();
@@ -69,10 +76,11 @@ export async function serviceFixture(
     site,
     log: silentLogger(),
     version: '0.0.0-test',
-    clock: () => clock,
+    ...(opts.link ? { link: { port: 0, host: '127.0.0.1' } } : { clock: () => clock }),
     passwords,
     ...(opts.hid ? { hid: opts.hid } : {}),
   });
+  if (opts.link) await service.linkReady;
   const setupToken = service.issueSetupToken()!;
 
   const call: ServiceFixture['call'] = async (method, p, o = {}) => {
@@ -123,8 +131,11 @@ export async function serviceFixture(
     },
     admin,
     close: () => {
+      if (opts.link) return service.shutdown().then(() => site.close());
+      // Without a link everything closes at once (callers that reopen the site right after rely on it).
       service.close();
       site.close();
+      return Promise.resolve();
     },
   };
 }
