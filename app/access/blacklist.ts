@@ -112,8 +112,12 @@ export class Blacklist {
    * returns how many credentials were added. Refuses, changing nothing, when they would not fit: the
    * Service compacts before that happens (expired credentials need no entry), so a full lock is a
    * configuration error to report, never a silent drop.
+   *
+   * `advance: false` adds the entries but leaves the sequence where it was: for entries that do not
+   * cover everything between what this list has seen and their newest (a card's fragment with a gap,
+   * app/lock/card-blacklist.ts), so the entries in the gap are still taken when they come.
    */
-  merge(entries: readonly BlacklistEntry[]): number {
+  merge(entries: readonly BlacklistEntry[], options: { advance?: boolean } = {}): number {
     const fresh = entries.filter((e) => e.seq > this.latest);
     if (fresh.length === 0) return 0;
     const before = this.size;
@@ -122,10 +126,18 @@ export class Blacklist {
       ...[...all].map(([credentialId, expiresAt]) => ({ credentialId, expiresAt })),
       ...fresh,
     ]);
-    const latest = newestSeq(fresh, this.latest);
+    const latest = options.advance === false ? this.latest : newestSeq(fresh, this.latest);
     this.store(merged);
     this.latest = latest;
     return this.size - before;
+  }
+
+  /**
+   * Moves the newest sequence seen up to `seq` without adding anything: the writer's newest number
+   * may be above every entry it sent when its newest entries were compacted away.
+   */
+  advanceTo(seq: number): void {
+    if (seq > this.latest) this.latest = seq;
   }
 
   /**
