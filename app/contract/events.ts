@@ -5,6 +5,7 @@ import { OperationProgress } from './methods/operations.js';
 import { AccessEvent } from './methods/events.js';
 import { EncoderStatus } from './methods/encoder.js';
 import { Device } from './methods/devices.js';
+import { OfflineLock } from './methods/locks.js';
 
 /**
  * One kind of live event: its payload schema and who receives it: every session holding `permission`,
@@ -39,6 +40,12 @@ export const events = {
     summary:
       'A gateway or control unit changed: registered, paired, removed, came online or went offline, or reported a new state.',
     payload: Device,
+    permission: 'doors:read',
+  },
+  'locks.changed': {
+    summary:
+      'An offline lock changed: a PPD sync imported its visit, a round was loaded for it, or its door changed.',
+    payload: OfflineLock,
     permission: 'doors:read',
   },
   'events.appended': {

@@ -15,6 +15,7 @@ import { siteMethods } from './methods/site.js';
 import { operationMethods } from './methods/operations.js';
 import { encoderMethods } from './methods/encoder.js';
 import { deviceMethods } from './methods/devices.js';
+import { lockMethods } from './methods/locks.js';
 import { DEFAULT_REQUEST_BYTES } from './method.js';
 
 export * from './errors.js';
@@ -38,6 +39,13 @@ export {
   OperatorDirectory,
 } from './methods/directory.js';
 export { Site } from './methods/site.js';
+export {
+  LOCK_VISIT_REASONS,
+  LockVisitReason,
+  OfflineLock,
+  PpdStatus,
+  RoundSummary,
+} from './methods/locks.js';
 export { CardStep, OperationId, OperationProgress } from './methods/operations.js';
 export {
   CARD_AUDIT_EVENTS,
@@ -71,6 +79,7 @@ export const contract = {
   ...custodyMethods,
   ...encoderMethods,
   ...deviceMethods,
+  ...lockMethods,
 };
 
 /** Every method name. */

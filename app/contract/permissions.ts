@@ -17,6 +17,7 @@ export const permissions = [
   'doors:command',
   'keys:encode',
   'ppd:use',
+  'ppd:emergency',
 ] as const;
 
 /** One permission string. */
