@@ -1,7 +1,7 @@
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
-import { aesCmac, secretsEqual } from '../crypto/index.js';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { secretsEqual } from '../crypto/index.js';
+import { mutualAuthProof, mutualSessionKeys, type DirectionKeys } from '../crypto/mutual-auth.js';
 import {
-  BLOCK,
   secureRequestHeader,
   secureResponseHeader,
   type DeviceMessage,
@@ -53,13 +53,7 @@ const MAX_COUNTER = 0xffff_ffff_ffff_ffffn;
 /** The party a proof or a key belongs to. */
 export type Role = 'host' | 'device';
 
-function context(rndA: Uint8Array, rndB: Uint8Array, serial: string): Buffer {
-  if (rndA.length !== BLOCK || rndB.length !== BLOCK)
-    throw new RangeError('ncoder-session: nonces are 16 bytes');
-  return Buffer.concat([rndA, rndB, Buffer.from(serial, 'latin1')]);
-}
-
-/** The AUTH proof of `role`: AES-CMAC over a label, both nonces and the serial. */
+/** The AUTH proof of `role`: AES-CMAC over a label, both nonces and the serial (app/crypto/mutual-auth.ts). */
 export function authProof(
   role: Role,
   pairingKey: Uint8Array,
@@ -67,8 +61,7 @@ export function authProof(
   rndB: Uint8Array,
   serial: string,
 ): Buffer {
-  const label = Buffer.from(`${LABEL} ${role}-proof`, 'latin1');
-  return aesCmac(pairingKey, Buffer.concat([label, Buffer.of(0), context(rndA, rndB, serial)]));
+  return mutualAuthProof(LABEL, role, pairingKey, rndA, rndB, Buffer.from(serial, 'latin1'));
 }
 
 /** Compares a received proof with the expected one in constant time. */
@@ -77,10 +70,7 @@ export function proofMatches(expected: Uint8Array, received: Uint8Array): boolea
 }
 
 /** The two per-direction AES-128 keys of one session. */
-export interface SessionKeys {
-  hostToDevice: Buffer;
-  deviceToHost: Buffer;
-}
+export type SessionKeys = DirectionKeys;
 
 /** Derives the session keys from the pairing key, both AUTH nonces and the serial (HKDF-SHA256). */
 export function deriveSessionKeys(
@@ -89,22 +79,7 @@ export function deriveSessionKeys(
   rndB: Uint8Array,
   serial: string,
 ): SessionKeys {
-  const salt = Buffer.concat([rndA, rndB]);
-  const key = (direction: string) =>
-    Buffer.from(
-      hkdfSync(
-        'sha256',
-        pairingKey,
-        salt,
-        Buffer.concat([
-          Buffer.from(`${LABEL} ${direction}`, 'latin1'),
-          Buffer.of(0),
-          Buffer.from(serial, 'latin1'),
-        ]),
-        16,
-      ),
-    );
-  return { hostToDevice: key('host-to-device'), deviceToHost: key('device-to-host') };
+  return mutualSessionKeys(LABEL, pairingKey, rndA, rndB, Buffer.from(serial, 'latin1'));
 }
 
 function nonce(direction: 1 | 2, counter: bigint): Buffer {
