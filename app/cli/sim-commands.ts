@@ -17,6 +17,8 @@ import { ReaderSimulator } from '../osdp/reader-simulator.js';
 import { SerialPd } from '../osdp/serial-pd.js';
 import { packageVersion } from '../package-info.js';
 import { simControlUnitCommand, type SimCuOptions } from '../control-unit/cli.js';
+import { simLockCommand, simLockOptions, type SimLockOptions } from '../lock/cli.js';
+import { simPpdCommand, simPpdOptions, type SimPpdOptions } from '../ppd/cli.js';
 import { openSerial, OsdpToolError, parseAddress, parseBaud, parseKey } from './osdp-commands.js';
 
 /**
@@ -367,5 +369,18 @@ export function registerSimCommands(program: Command, log: () => Log): void {
         process.stderr.write(`lintel: ${err.message}\n`);
         process.exitCode = err.exitCode;
       }
-    });
+    });  const lock = sim
+    .command('lock')
+    .description(
+      'an offline battery lock: decides from the cards presented (by name, on stdin) and its memory; a PPD programs it on --port',
+    );
+  for (const o of simLockOptions()) lock.addOption(o);
+  lock.action((opts: SimLockOptions) => simLockCommand(opts, openSerial));
+  const ppd = sim
+    .command('ppd')
+    .description(
+      'the Portable Programming Device: the Service loads rounds into it on --port; `visit LOCKPORT` on stdin carries them to a lock',
+    );
+  for (const o of simPpdOptions()) ppd.addOption(o);
+  ppd.action((opts: SimPpdOptions) => simPpdCommand(opts, undefined, { log: log() }));
 }

@@ -70,7 +70,7 @@ describe('serial frames', () => {
   it('drops a frame with a flipped bit and still reads the next one', () => {
     const a = encodeFrame({ kind: 'request', seq: 1, payload: Buffer.from('first') });
     const b = encodeFrame({ kind: 'request', seq: 2, payload: Buffer.from('second') });
-    a[7] ^= 0x10;
+    a[7]! ^= 0x10;
     const reader = new FrameReader();
     expect(reader.push(Buffer.concat([a, b]))).toEqual([
       { kind: 'request', seq: 2, payload: Buffer.from('second') },

@@ -168,6 +168,14 @@ export const startSimCu = (args: string[]): DeviceProcess =>
 export const startSimReader = (args: string[]): DeviceProcess =>
   startDevice(['sim', 'reader', ...args], 'lintel sim reader');
 
+/** `lintel sim lock ARGS…` (`--state FILE --port PATH [--cards D] [--baud N]`). */
+export const startSimLock = (args: string[]): DeviceProcess =>
+  startDevice(['sim', 'lock', ...args], 'lintel sim lock');
+
+/** `lintel sim ppd ARGS…` (`--state FILE --port PATH [--baud N]`). */
+export const startSimPpd = (args: string[]): DeviceProcess =>
+  startDevice(['sim', 'ppd', ...args], 'lintel sim ppd');
+
 /** A running `lintel sim ncoder`, driven through its stdin as a person at the keyboard would. */
 export interface SimNcoderProcess {
   proc: ChildProcess;
