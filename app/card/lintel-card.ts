@@ -204,6 +204,31 @@ export async function readCard(
   });
 }
 
+/** What an offline lock reads from a card: its info, access data and blacklist fragment (null when never written). */
+export interface LockReading {
+  info: CardInfo;
+  access: CardAccessData | null;
+  blacklist: CardBlacklist | null;
+}
+
+/**
+ * An offline lock's read: access data and blacklist fragment with the lock key (which may read them
+ * and append audit records, nothing more). The lock then decides and appends with {@link appendAudit}.
+ */
+export async function readForLock(
+  client: DesfireClient,
+  keys: CardKeys,
+  options: CardOperationOptions = {},
+): Promise<LockReading> {
+  return runCardOperation(client, options, 'nothing was changed', async (run) => {
+    const info = await openLintelApp(run, keys);
+    await authenticateApp(run, KEY_NO.lock, keys.lock);
+    const access = accessOf(await readAccessBytes(run));
+    const blacklist = blacklistOf(await readBlacklistBytes(run));
+    return { info, access, blacklist };
+  });
+}
+
 /** Reads the card back and compares it, byte for byte, with what `content` encodes to. */
 export async function verifyCard(
   client: DesfireClient,

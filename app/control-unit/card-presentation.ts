@@ -42,7 +42,8 @@ export type UnitEvent = Omit<OutgoingEvent, 'origin' | 'at'> & { at?: number };
 export const CARD_DENIALS = CARD_DENIAL_REASONS;
 export type CardDenial = CardDenialReason;
 
-const CARD_DENIAL_OF: Record<CardErrorCode, CardDenial> = {
+/** The refusal reason of a card that is not a valid card of this site (shared with the offline lock). */
+export const CARD_DENIAL_OF: Record<CardErrorCode, CardDenial> = {
   NOT_DESFIRE: 'unknown-card',
   NOT_LINTEL: 'unknown-card',
   NOT_FORMATTED: 'unknown-card',

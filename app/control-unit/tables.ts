@@ -5,6 +5,7 @@ import { compileCalendar } from '../access/schedule.js';
 import type { TimePeriodRules } from '../contract/schedule-schemas.js';
 import type { ReplicaState } from '../devices/device-store.js';
 import type { ReaderConfig } from '../devices/protocol.js';
+import type { DoorTablesData } from '../store/access-compiler.js';
 
 /**
  * The in-memory tables a control unit decides with, rebuilt from its replica after every sync: one
@@ -46,6 +47,15 @@ export function zoneTableFor(zone: string, nowMs: number): ZoneTable {
   return table;
 }
 
+/** One door's policy and tables for `decide()`, from its compiled tables (a control unit's or an offline lock's). */
+export function doorEntryOf(d: DoorTablesData, zone: ZoneTable, blacklist: Blacklist): DoorEntry {
+  const periods = new Map<number, TimePeriodRules>(d.periods.map((p) => [p.id, p.rules]));
+  return {
+    policy: d.door as DoorPolicy,
+    tables: { zone, periods, calendar: compileCalendar(d.calendar.days), blacklist },
+  };
+}
+
 /**
  * Builds the tables from the replica. `unitId` picks this unit's readers (a reply from a gateway holds
  * only them already; one from the Service may hold more).
@@ -61,12 +71,6 @@ export function buildTables(
   const readers = new Map<number, ReaderConfig>();
   for (const r of replica.readers) if (r.unitId === unitId) readers.set(r.address, r);
   const doors = new Map<number, DoorEntry>();
-  for (const d of replica.doors) {
-    const periods = new Map<number, TimePeriodRules>(d.periods.map((p) => [p.id, p.rules]));
-    doors.set(d.door.doorId, {
-      policy: d.door as DoorPolicy,
-      tables: { zone, periods, calendar: compileCalendar(d.calendar.days), blacklist },
-    });
-  }
+  for (const d of replica.doors) doors.set(d.door.doorId, doorEntryOf(d, zone, blacklist));
   return { revision: replica.revision, blacklistSeq: replica.blacklistSeq, blacklist, zone, doors, readers };
 }

@@ -14,7 +14,9 @@ import type { CardKeySet } from '../devices/protocol.js';
 export class MasterKeyNotHeldError extends Error {
   override readonly name = 'MasterKeyNotHeldError';
   constructor(which: string) {
-    super(`a control unit holds no ${which} key: only the encoder formats, erases or rekeys cards`);
+    super(
+      `this device holds no ${which} key: only the encoder holds the master keys, and only it and update points the update key`,
+    );
   }
 }
 
@@ -25,17 +27,33 @@ export function uidReadKey(set: CardKeySet): Buffer {
   return hex(set.uidRead);
 }
 
-/** The keys an update point uses for the card with `uid` (its real, 7-byte UID). */
-export function updatePointKeys(set: CardKeySet, uid: Uint8Array): CardKeys {
-  const keys = {
+/**
+ * The site-level card keys a door device holds (an update point: lock, update and UID-read; an offline
+ * lock: lock and UID-read only), as 32 hex digits each.
+ */
+export interface DeviceCardKeySet {
+  siteId: string;
+  keyVersion: number;
+  lock: string;
+  update?: string;
+  uidRead: string;
+}
+
+/**
+ * The keys a door device uses for the card with `uid` (its real, 7-byte UID): what it holds,
+ * diversified for the card. A key it does not hold (the master keys, and the update key of an offline
+ * lock) throws MasterKeyNotHeldError when read, before a single card command.
+ */
+export function deviceCardKeys(set: DeviceCardKeySet, uid: Uint8Array): CardKeys {
+  const keys: Partial<CardKeys> = {
     uid: Buffer.from(uid),
     siteTag: siteTag(set.siteId),
     keyVersion: set.keyVersion,
     lock: diversifyCardKey(hex(set.lock), uid, LINTEL_AID),
-    update: diversifyCardKey(hex(set.update), uid, LINTEL_AID),
     uidRead: hex(set.uidRead),
   };
-  const missing = (name: 'piccMaster' | 'appMaster', which: string) =>
+  if (set.update !== undefined) keys.update = diversifyCardKey(hex(set.update), uid, LINTEL_AID);
+  const missing = (name: 'piccMaster' | 'appMaster' | 'update', which: string) =>
     Object.defineProperty(keys, name, {
       enumerable: false,
       get: () => {
@@ -44,10 +62,17 @@ export function updatePointKeys(set: CardKeySet, uid: Uint8Array): CardKeys {
     });
   missing('piccMaster', 'PICC master');
   missing('appMaster', 'application master');
+  if (set.update === undefined) missing('update', 'card update');
   return keys as CardKeys;
+}
+
+/** The keys an update point uses for the card with `uid` (its real, 7-byte UID). */
+export function updatePointKeys(set: CardKeySet, uid: Uint8Array): CardKeys {
+  return deviceCardKeys(set, uid);
 }
 
 /** Wipes the keys an update point derived for one card (best effort). */
 export function wipeUpdatePointKeys(keys: CardKeys): void {
-  for (const k of [keys.lock, keys.update, keys.uidRead]) k.fill(0);
+  const held = Object.keys(keys).includes('update') ? [keys.update] : [];
+  for (const k of [keys.lock, ...held, keys.uidRead]) k.fill(0);
 }
