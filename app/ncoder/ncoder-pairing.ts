@@ -22,6 +22,11 @@ import { BLOCK, X25519_BYTES } from './ncoder-messages.js';
  * The device answers PAIRED with a key confirmation, C = AES-CMAC(K, "lintel-ncoder/1 pair-confirm" ‖ 0 ‖ S ‖ hostPub).
  */
 
+/**
+ * The protocol label bound into the wrapping and the confirmation. Every function takes it as its last
+ * parameter, defaulting to the NCoder's: the PPD (app/ppd) pairs the same way under 'lintel-ppd/1', so a
+ * key wrapped for one kind of device never opens on the other.
+ */
 const LABEL = 'lintel-ncoder/1';
 
 /** An X25519 key pair with its raw public key. */
@@ -44,6 +49,7 @@ function wrapKey(
   hostPub: Uint8Array,
   devicePub: Uint8Array,
   serial: string,
+  label: string,
 ): Buffer {
   if (peerPublic.length !== X25519_BYTES) throw new RangeError('ncoder-pairing: an X25519 key is 32 bytes');
   const publicKey = createPublicKey({
@@ -53,7 +59,7 @@ function wrapKey(
   const shared = diffieHellman({ privateKey: own, publicKey });
   if (shared.every((b) => b === 0)) throw new Error('ncoder-pairing: degenerate X25519 key');
   const info = Buffer.concat([
-    Buffer.from(`${LABEL} pair-wrap`, 'latin1'),
+    Buffer.from(`${label} pair-wrap`, 'latin1'),
     Buffer.of(0),
     Buffer.from(serial, 'latin1'),
   ]);
@@ -69,10 +75,11 @@ export function wrapPairingKey(
   pairingKey: Uint8Array,
   devicePublicKey: Uint8Array,
   serial: string,
+  label = LABEL,
 ): { hostPublicKey: Uint8Array; wrappedKey: Uint8Array } {
   if (pairingKey.length !== BLOCK) throw new RangeError('ncoder-pairing: a pairing key is 16 bytes');
   const host = pairingKeyPair();
-  const w = wrapKey(host.privateKey, devicePublicKey, host.publicKey, devicePublicKey, serial);
+  const w = wrapKey(host.privateKey, devicePublicKey, host.publicKey, devicePublicKey, serial, label);
   const c = createCipheriv('aes-128-gcm', w, ZERO_NONCE, { authTagLength: BLOCK });
   const wrappedKey = Buffer.concat([c.update(pairingKey), c.final(), c.getAuthTag()]);
   w.fill(0);
@@ -85,9 +92,10 @@ export function unwrapPairingKey(
   hostPublicKey: Uint8Array,
   wrappedKey: Uint8Array,
   serial: string,
+  label = LABEL,
 ): Buffer | undefined {
   try {
-    const w = wrapKey(own.privateKey, hostPublicKey, hostPublicKey, own.publicKey, serial);
+    const w = wrapKey(own.privateKey, hostPublicKey, hostPublicKey, own.publicKey, serial, label);
     const d = createDecipheriv('aes-128-gcm', w, ZERO_NONCE, { authTagLength: BLOCK });
     d.setAuthTag(wrappedKey.subarray(BLOCK));
     const key = Buffer.concat([d.update(wrappedKey.subarray(0, BLOCK)), d.final()]);
@@ -99,9 +107,14 @@ export function unwrapPairingKey(
 }
 
 /** The key confirmation in PAIRED: proves the device now holds the key the host sent. */
-export function pairConfirmation(pairingKey: Uint8Array, serial: string, hostPublicKey: Uint8Array): Buffer {
+export function pairConfirmation(
+  pairingKey: Uint8Array,
+  serial: string,
+  hostPublicKey: Uint8Array,
+  label = LABEL,
+): Buffer {
   const input = Buffer.concat([
-    Buffer.from(`${LABEL} pair-confirm`, 'latin1'),
+    Buffer.from(`${label} pair-confirm`, 'latin1'),
     Buffer.of(0),
     Buffer.from(serial, 'latin1'),
     hostPublicKey,

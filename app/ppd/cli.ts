@@ -1,0 +1,189 @@
+import path from 'node:path';
+import readline from 'node:readline';
+import { InvalidArgumentError, Option } from 'commander';
+import type { Log } from '../log.js';
+import { LockVisitError } from '../lock/lock-visit.js';
+import type { SerialPorts } from '../ports/serial.js';
+import { describeResult, describeTask, PpdSimulator } from './ppd-simulator.js';
+
+/**
+ * `lintel sim ppd`: the technician's Portable Programming Device as a process. Its console port is
+ * --port (the Service opens the other end of the cable); its memory (pairing, round, results) lives
+ * in --state. The technician's actions come from stdin: list the tasks, visit a lock on its serial
+ * path, pull and put back the console cable, reset.
+ */
+
+export interface SimPpdOptions {
+  /** The console port. */
+  port: string;
+  state: string;
+  /** Line speed of both links, paced on a pty; 0: no pacing. */
+  baud: number;
+  /** Serial number of a new PPD. */
+  serial?: string;
+}
+
+export const PPD_HELP = [
+  'Commands:',
+  '  status                  serial, pairing, console cable, round, results not yet synced',
+  '  tasks                   the round’s tasks ([x] = visited)',
+  '  visit LOCKPORT [DOOR]   visit the lock on serial path LOCKPORT with the task for its door',
+  '                          (a factory-new lock: the first unvisited initialisation task, or DOOR)',
+  '  unplug                  pull the console cable (the console port closes)',
+  '  plug                    put the console cable back',
+  '  reset                   factory reset (Settings → Reset): unpaired, round and results forgotten',
+  '  help                    this text',
+  'Ctrl-C (or the end of stdin) stops the PPD.',
+].join('\n');
+
+function integer(min: number, max: number, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max)
+      throw new InvalidArgumentError(`${what}: ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** The options of `lintel sim ppd`, for the lead to add to the `sim ppd` command. */
+export function simPpdOptions(): Option[] {
+  return [
+    new Option(
+      '--port <path>',
+      'the console port: serial path the Service reaches the PPD on (one end of a pty pair)',
+    ).makeOptionMandatory(),
+    new Option(
+      '--state <file>',
+      'the PPD’s memory: pairing, round, results (mode 0600); a factory-new PPD is made there if missing',
+    ).makeOptionMandatory(),
+    new Option('--baud <n>', 'line speed of the console and lock links, paced on a pty (0: no pacing)')
+      .argParser(integer(0, 1_000_000, 'baud'))
+      .default(115_200),
+    new Option('--serial <serial>', 'serial number of a new PPD (default: random)'),
+  ];
+}
+
+/** Runs the PPD until SIGINT/SIGTERM or the end of stdin. */
+export async function simPpdCommand(
+  opts: SimPpdOptions,
+  io: { input: NodeJS.ReadableStream; out: NodeJS.WritableStream } = {
+    input: process.stdin,
+    out: process.stdout,
+  },
+  deps: { ports?: SerialPorts; log?: Log; now?: () => number } = {},
+): Promise<void> {
+  const ports = deps.ports ?? (await import('../../native/serial-port.js')).nodeSerialPorts;
+  const say = (line: string) => io.out.write(`${line}\n`);
+  const sim = new PpdSimulator({
+    stateFile: path.resolve(opts.state),
+    consolePort: opts.port,
+    ports,
+    baud: opts.baud,
+    ...(opts.serial ? { serial: opts.serial } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+    ...(deps.now ? { now: deps.now } : {}),
+    onChange: (what) => say(`console: ${what}`),
+  });
+  await sim.plug();
+  say(
+    `${sim.status()}\nconsole port ${opts.port}${opts.baud > 0 ? ` at ${opts.baud} baud` : ', unpaced'}. Type help for commands, Ctrl-C to stop.`,
+  );
+  deps.log?.info({ serial: sim.memory.serial, port: opts.port }, 'sim ppd: running');
+
+  let busy: Promise<void> = Promise.resolve();
+  const rl = readline.createInterface({ input: io.input, terminal: false });
+  rl.on('line', (line) => {
+    busy = busy.then(async () => {
+      try {
+        const text = await runPpdLine(sim, line, say);
+        if (text) say(text);
+      } catch (err) {
+        say(`error: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      rl.close();
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    rl.on('close', stop);
+  });
+  io.input.pause?.();
+  await busy;
+  await sim.close();
+}
+
+/** One console command; answers what to print (`say` prints progress as it goes). */
+export async function runPpdLine(
+  sim: PpdSimulator,
+  line: string,
+  say: (line: string) => void,
+): Promise<string | undefined> {
+  const [cmd, ...args] = line.trim().split(/\s+/);
+  switch (cmd) {
+    case undefined:
+    case '':
+      return undefined;
+    case 'status':
+      return sim.status();
+    case 'tasks': {
+      const tasks = sim.tasks();
+      if (tasks.length === 0) return sim.memory.round ? 'the round has no tasks' : 'no round loaded';
+      return tasks.map((t) => describeTask(t.task, t.visited)).join('\n');
+    }
+    case 'visit': {
+      const lockPort = args[0];
+      if (!lockPort) throw new Error('visit LOCKPORT [DOOR]: which serial path is the lock on?');
+      let doorId: number | undefined;
+      if (args[1] !== undefined) {
+        if (!/^\d+$/.test(args[1]) || Number(args[1]) < 1)
+          throw new Error('visit LOCKPORT DOOR: DOOR is a door id');
+        doorId = Number(args[1]);
+      }
+      let shown = -1;
+      say(`visiting the lock on ${lockPort}…`);
+      try {
+        const result = await sim.visit(lockPort, {
+          ...(doorId !== undefined ? { doorId } : {}),
+          onProgress: (done, total) => {
+            const pct = total > 0 ? Math.floor((done * 100) / total) : 100;
+            if (pct >= shown + 25 || done === total) {
+              shown = pct;
+              say(`  ${pct}% (${done}/${total})`);
+            }
+          },
+        });
+        return describeResult(result);
+      } catch (err) {
+        if (err instanceof LockVisitError && err.code === 'NO_TASK')
+          throw new Error(
+            `${err.message}${doorId === undefined ? ' (visit LOCKPORT DOOR picks a task)' : ''}`,
+            { cause: err },
+          );
+        throw err;
+      }
+    }
+    case 'unplug':
+      await sim.unplug();
+      return 'console cable pulled';
+    case 'plug':
+      await sim.plug();
+      return 'console cable plugged in';
+    case 'reset': {
+      const lost = sim.factoryReset();
+      return `factory reset: unpaired, no round${lost ? `, ${lost} unsynced results forgotten` : ''}`;
+    }
+    case 'help':
+      return PPD_HELP;
+    default:
+      throw new Error(`unknown command "${cmd}": type help`);
+  }
+}
