@@ -8,6 +8,7 @@ import { socketHidDevices } from '../app/ncoder/hid-socket.js';
 import { DEFAULT_LINK_PORT } from '../app/service/device-hub.js';
 import { Service, type ServiceOptions } from '../app/service/service.js';
 import { nodeHidDevices } from '../native/hid-device.js';
+import { nodeSerialPorts } from '../native/serial-port.js';
 import { systemClock, type OpenSite } from '../app/site/site.js';
 import { useNativeBinding } from '../app/store/sqlite.js';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
@@ -153,7 +154,16 @@ async function start(log: Log): Promise<void> {
     const socket = process.env.LINTEL_NCODER_SOCKET;
     const hid = socket ? socketHidDevices(socket) : nodeHidDevices;
     const link = deviceLink(process.env.LINTEL_LINK_PORT);
-    const s = new Service({ site, log, version, exportDir, hid, ...(link ? { link } : {}) });
+    // The technician's PPD on its USB-serial cable.
+    const s = new Service({
+      site,
+      log,
+      version,
+      exportDir,
+      hid,
+      serial: nodeSerialPorts,
+      ...(link ? { link } : {}),
+    });
     service = s;
     // Replaces the locked handlers in one synchronous step; the unlock call is answered after it.
     const ipc = lockedIpc.handOver(() => registerIpcTransport(s, log));

@@ -71,7 +71,8 @@ export function buildProgram(): Command {
           .default(4750),
       )
       .option('--link-host <host>', 'address the device link listens on', '0.0.0.0')
-      .option('--no-link', 'do not listen for gateways and control units'),
+      .option('--no-link', 'do not listen for gateways and control units')
+      .option('--no-serial', 'do not open serial ports (no PPD)'),
   ).action((opts) => serveCommand(opts, log()));
 
   const db = program

@@ -6,6 +6,7 @@ import { startHttpsServer } from '../server/https-server.js';
 import { loadTls } from '../server/tls.js';
 import { socketHidDevices } from '../ncoder/hid-socket.js';
 import type { HidDevices } from '../ports/hid.js';
+import type { SerialPorts } from '../ports/serial.js';
 import { DEFAULT_LINK_PORT } from '../service/device-hub.js';
 import { Service } from '../service/service.js';
 import { systemClock } from '../site/site.js';
@@ -28,6 +29,8 @@ export interface ServeOptions extends SiteOptions {
   linkHost?: string;
   /** False (`--no-link`): no device link; devices cannot reach this Service. */
   link?: boolean;
+  /** False (`--no-serial`): no serial ports; the PPD cannot be used. */
+  serial?: boolean;
 }
 
 export { DEFAULT_LINK_PORT };
@@ -46,6 +49,23 @@ async function encoderDevices(opts: ServeOptions, log: Log): Promise<HidDevices 
     log.warn(
       { err: err instanceof Error ? err.message : String(err) },
       'serve: no USB HID access: no NCoder',
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The serial ports where the technician plugs in the PPD. serialport is loaded only then, so a server
+ * whose native module is missing still serves (without the PPD).
+ */
+async function serialPorts(opts: ServeOptions, log: Log): Promise<SerialPorts | undefined> {
+  if (opts.serial === false) return undefined;
+  try {
+    return (await import('../../native/serial-port.js')).nodeSerialPorts;
+  } catch (err) {
+    log.warn(
+      { err: err instanceof Error ? err.message : String(err) },
+      'serve: no serial port access: no PPD',
     );
     return undefined;
   }
@@ -79,12 +99,14 @@ export async function serveCommand(
   // made (0700) by the first export.
   const exportDir = path.join(site.paths.dataDir, 'exports');
   const hid = await encoderDevices(opts, log);
+  const serial = await serialPorts(opts, log);
   const service = new Service({
     site,
     log,
     version: packageVersion(),
     exportDir,
     ...(hid ? { hid } : {}),
+    ...(serial ? { serial } : {}),
     ...(opts.link === false
       ? {}
       : { link: { port: opts.linkPort ?? DEFAULT_LINK_PORT, host: opts.linkHost ?? '0.0.0.0' } }),

@@ -29,7 +29,7 @@ export function readerScbk(master: Uint8Array, siteId: string, unitId: number, a
 }
 
 /** Runs `use` with the site master key, wiped afterwards. */
-function withMaster<T>(site: OpenSite, use: (master: Buffer) => T): T {
+export function withMaster<T>(site: OpenSite, use: (master: Buffer) => T): T {
   const master = site.secrets.get('site.master');
   if (!master) throw new Error('device sync: the site has no master key');
   try {
@@ -81,6 +81,37 @@ function touchedCredentials(db: Db, since: number): number[] {
     )
     .pluck()
     .all(since) as number[];
+}
+
+/**
+ * The site's newest blacklist sequence number: the AUTOINCREMENT counter, so entries compacted away
+ * (or every entry) still leave it where it was and no door mistakes an older list for a newer one.
+ */
+export function blacklistLatestSeq(db: Db): number {
+  return (
+    (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'blacklist'").pluck().get() as
+      number | undefined) ?? 0
+  );
+}
+
+/** The blacklist entries after `seq`, oldest first, as doors hold them. */
+export function blacklistAfter(
+  db: Db,
+  seq: number,
+): { seq: number; credentialId: number; expiresAt: number }[] {
+  return (
+    db
+      .prepare('SELECT seq, credential_id, expires_at FROM blacklist WHERE seq > ? ORDER BY seq')
+      .all(seq) as {
+      seq: number;
+      credential_id: number;
+      expires_at: string;
+    }[]
+  ).map((r) => ({
+    seq: r.seq,
+    credentialId: r.credential_id,
+    expiresAt: Math.max(0, Math.floor(Date.parse(r.expires_at) / 1000)),
+  }));
 }
 
 /** The sync reply for one device; throws when the device does not exist. One read transaction. */
@@ -147,23 +178,9 @@ export function syncReplyFor(db: Db, site: OpenSite, deviceId: number, held: Syn
       else if (!fullCards) remove.push(id);
     }
 
-    const latestSeq =
-      (db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'blacklist'").pluck().get() as
-        number | undefined) ?? 0;
+    const latestSeq = blacklistLatestSeq(db);
     const fullBlacklist = held.blacklistSeq === 0 || held.blacklistSeq > latestSeq;
-    const entries = (
-      db
-        .prepare('SELECT seq, credential_id, expires_at FROM blacklist WHERE seq > ? ORDER BY seq')
-        .all(fullBlacklist ? 0 : held.blacklistSeq) as {
-        seq: number;
-        credential_id: number;
-        expires_at: string;
-      }[]
-    ).map((r) => ({
-      seq: r.seq,
-      credentialId: r.credential_id,
-      expiresAt: Math.max(0, Math.floor(Date.parse(r.expires_at) / 1000)),
-    }));
+    const entries = blacklistAfter(db, fullBlacklist ? 0 : held.blacklistSeq);
 
     return {
       revision,

@@ -18,6 +18,7 @@ import { custodyHandlers } from './custody-handlers.js';
 import { encoderHandlers, pairingSecret } from './encoder-handlers.js';
 import { NcoderLink } from '../ncoder/ncoder-link.js';
 import type { HidDevices } from '../ports/hid.js';
+import type { SerialPorts } from '../ports/serial.js';
 import { deviceHandlers } from './device-handlers.js';
 import { DeviceHub } from './device-hub.js';
 import { directoryHandlers } from './directory-handlers.js';
@@ -29,6 +30,8 @@ import { operatorHandlers } from './operator-handlers.js';
 import { operatorSummary } from './operator-view.js';
 import { scheduleHandlers } from './schedule-handlers.js';
 import { doorHandlers } from './door-handlers.js';
+import { lockHandlers } from './lock-handlers.js';
+import { ppdHandlers } from './ppd-handlers.js';
 import { userHandlers } from './user-handlers.js';
 import { eventHandlers } from './event-handlers.js';
 import { syncHandlers } from './sync-handlers.js';
@@ -71,6 +74,11 @@ export interface ServiceOptions {
    * methods still register devices and issue pairing codes, but no device can reach the Service.
    */
   link?: { port: number; host?: string };
+  /**
+   * The machine's serial ports, where the technician's PPD is plugged in (native/serial-port.ts; a pty
+   * pair under tests). Without it the PPD methods answer UNAVAILABLE and ppd.ports lists none.
+   */
+  serial?: SerialPorts;
 }
 
 function setupTokenHash(token: string): Buffer {
@@ -320,6 +328,11 @@ export class Service {
       ...custodyHandlers(),
       ...encoderHandlers(this.kit, this.encoder),
       ...deviceHandlers(this.kit, this.devices),
+      ...lockHandlers(this.kit),
+      ...ppdHandlers(this.kit, {
+        serial: this.opts.serial,
+        eventLog: new EventLog(this.opts.site.db, this.events),
+      }),
       ...siteExportHandlers(this.kit, { dir: this.opts.exportDir, lintelVersion: this.opts.version }),
 
       'audit.list': (p) => {

@@ -14,7 +14,11 @@ export type SecretPurpose =
   /** A device's outstanding one-time pairing code (needed to check the device's enrolment). */
   | `device-pairing:${number}`
   /** The link psk pinned for a device at its enrolment. */
-  | `device-psk:${number}`;
+  | `device-psk:${number}`
+  /** The pairing key of one PPD, by its serial number. */
+  | `ppd.pairing/${string}`
+  /** A round's bytes (they hold lock keys) while its load into a PPD may need resuming. */
+  | `ppd.round/${string}`;
 
 interface SecretRow {
   purpose: string;

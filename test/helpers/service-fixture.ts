@@ -2,6 +2,7 @@ import type { MethodName, ParamsOf } from '../../app/contract/index.js';
 import type { RpcFailure, RpcResponse, RpcSuccess } from '../../app/contract/jsonrpc.js';
 import { silentLogger } from '../../app/log.js';
 import type { HidDevices } from '../../app/ports/hid.js';
+import type { SerialPorts } from '../../app/ports/serial.js';
 import type { CallContext, Caller } from '../../app/rpc/context.js';
 import { PasswordHasher } from '../../app/service/passwords.js';
 import { Service } from '../../app/service/service.js';
@@ -63,6 +64,8 @@ export async function serviceFixture(
   opts: {
     passwords?: PasswordHasher;
     hid?: HidDevices;
+    /** The serial ports the PPD methods open (native/serial-port.ts over a pty pair in tests). */
+    serial?: SerialPorts;
     /** Runs the device link on a free UDP port of 127.0.0.1 (and the real clock: devices use it too). */
     link?: boolean;
     siteName?: string;
@@ -79,6 +82,7 @@ export async function serviceFixture(
     ...(opts.link ? { link: { port: 0, host: '127.0.0.1' } } : { clock: () => clock }),
     passwords,
     ...(opts.hid ? { hid: opts.hid } : {}),
+    ...(opts.serial ? { serial: opts.serial } : {}),
   });
   if (opts.link) await service.linkReady;
   const setupToken = service.issueSetupToken()!;

@@ -80,7 +80,10 @@ export const PpdStatus = z.object({
     .object({
       roundId: z.string(),
       tasks: z.number().int(),
-      loadedBytes: z.number().int().describe('how much of the round it holds (a cable pulled mid-load: less)'),
+      loadedBytes: z
+        .number()
+        .int()
+        .describe('how much of the round it holds (a cable pulled mid-load: less)'),
       totalBytes: z.number().int(),
       visited: z.number().int().describe('tasks done (successfully or not)'),
     })
@@ -121,7 +124,8 @@ const PortCall = z.strictObject({
 /** The offline-lock and PPD methods. */
 export const lockMethods = {
   'locks.list': method({
-    summary: 'The offline locks (doors of kind offline), with what their last PPD visit found and why each needs a visit.',
+    summary:
+      'The offline locks (doors of kind offline), with what their last PPD visit found and why each needs a visit.',
     params: NoParams,
     result: z.object({ locks: z.array(OfflineLock) }),
     access: needs('doors:read'),
@@ -137,7 +141,8 @@ export const lockMethods = {
     example: {},
   }),
   'ppd.status': method({
-    summary: 'Asks the PPD on a serial port who it is, whether it is paired with this site, and what it carries.',
+    summary:
+      'Asks the PPD on a serial port who it is, whether it is paired with this site, and what it carries.',
     params: PortCall,
     result: PpdStatus,
     access: needs('ppd:use'),
@@ -175,7 +180,10 @@ export const lockMethods = {
       'Imports what the PPD brought back: each visited lock’s state, and its audit trail into the events (each ' +
       'record once, however often the PPD is synced), then tells the PPD it may forget them.',
     params: PortCall.extend({ operationId: OperationId.optional() }),
-    result: z.object({ rounds: z.array(RoundSummary), imported: z.number().int() }),
+    result: z.object({
+      rounds: z.array(RoundSummary).describe('the rounds this sync brought visits of, or found finished'),
+      imported: z.number().int().describe('visits imported by this sync (0: nothing new)'),
+    }),
     access: needs('ppd:use'),
     effect: 'write',
     example: { path: '/dev/ttyUSB0' },

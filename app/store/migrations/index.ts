@@ -10,6 +10,7 @@ import { m0006 } from './0006-access-model.js';
 import { m0007 } from './0007-event-key-lookups.js';
 import { m0008 } from './0008-devices.js';
 import { m0009 } from './0009-fingerprints.js';
+import { m0010 } from './0010-offline-locks.js';
 
 export type { Migration } from './migration.js';
 
@@ -24,6 +25,7 @@ export const migrations: readonly Migration[] = [
   m0007,
   m0008,
   m0009,
+  m0010,
 ];
 
 /** The schema version this build writes. */

@@ -286,6 +286,40 @@ const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void 
       );
     },
   },
+  10: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO door (id, name, kind, created_at, updated_at) VALUES (1, 'Store', 'offline', 'a', 'a')",
+      ).run();
+    },
+    after: (db) => {
+      const revision = () => db.prepare('SELECT coalesce(max(revision), 0) FROM change_log').pluck().get();
+      const fed = revision();
+      db.prepare("INSERT INTO offline_lock (door_id, updated_at) VALUES (1, 'a')").run();
+      db.prepare(
+        'UPDATE offline_lock SET key_version = 1, audit_seq = 7, battery = 80 WHERE door_id = 1',
+      ).run();
+      // Lock state is the Service's own knowledge: nothing here is replicated to devices.
+      expect(revision()).toBe(fed);
+      expect(() => db.prepare('UPDATE offline_lock SET battery = 101 WHERE door_id = 1').run()).toThrow(
+        /CHECK/,
+      );
+      expect(() =>
+        db.prepare("INSERT INTO offline_lock (door_id, updated_at) VALUES (2, 'a')").run(),
+      ).toThrow(/FOREIGN KEY/);
+      db.prepare(
+        `INSERT INTO ppd_round (round_id, ppd_serial, created_at, created_by, state, request, revision,
+           blacklist_seq, digest, total_bytes) VALUES ('r', 'P1', 'a', 'admin', 'loading', '[1]', 1, 0, zeroblob(32), 10)`,
+      ).run();
+      expect(() => db.prepare("UPDATE ppd_round SET state = 'lost'").run()).toThrow(/CHECK/);
+      db.prepare("INSERT INTO ppd_round_door (round_id, door_id, position) VALUES ('r', 1, 0)").run();
+      db.prepare("DELETE FROM ppd_round WHERE round_id = 'r'").run();
+      expect(db.prepare('SELECT count(*) FROM ppd_round_door').pluck().get()).toBe(0);
+      // A deleted door takes its lock state with it (its visits stay, with the door's name).
+      db.prepare('DELETE FROM door WHERE id = 1').run();
+      expect(db.prepare('SELECT count(*) FROM offline_lock').pluck().get()).toBe(0);
+    },
+  },
 };
 
 describe('migrations', () => {
