@@ -369,7 +369,8 @@ export function registerSimCommands(program: Command, log: () => Log): void {
         process.stderr.write(`lintel: ${err.message}\n`);
         process.exitCode = err.exitCode;
       }
-    });  const lock = sim
+    });
+  const lock = sim
     .command('lock')
     .description(
       'an offline battery lock: decides from the cards presented (by name, on stdin) and its memory; a PPD programs it on --port',
