@@ -47,6 +47,7 @@ export const events = {
       'An offline lock changed: a PPD sync imported its visit, a round was loaded for it, or its door changed.',
     payload: OfflineLock,
     permission: 'doors:read',
+    partitioned: true,
   },
   'events.appended': {
     summary:

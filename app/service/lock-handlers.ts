@@ -81,7 +81,14 @@ export function publishLocks(
 ): void {
   if (doorIds.length === 0) return;
   for (const lock of offlineLocks(kit.site.db, kit.clock(), [...new Set(doorIds)]))
-    kit.events.publish('locks.changed', lock);
+    publishLock(kit.site.db, kit.events, lock);
+}
+
+/** Sends one lock to the sessions that may see its door (a partitioned operator: only inside their area). */
+export function publishLock(db: Db, events: ServiceKit['events'], lock: OfflineLock): void {
+  events.publishNarrowed('locks.changed', lock, (area) =>
+    idsInside(db, 'door', [lock.doorId], area).has(lock.doorId) ? lock : undefined,
+  );
 }
 
 /** locks.list. */

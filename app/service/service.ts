@@ -1,3 +1,4 @@
+import { LockWatch } from './lock-watch.js';
 import { createHash } from 'node:crypto';
 import { normaliseHumanToken, humanToken, secretsEqual } from '../crypto/index.js';
 import type { Log } from '../log.js';
@@ -106,6 +107,7 @@ export class Service {
   private readonly loginGuard: LoginGuard;
   private readonly setupBackoff = new FailureBackoff();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly lockWatch: LockWatch;
   /** The NCoder on this machine, when the host gave HID access. */
   readonly encoder: NcoderLink | undefined;
   /** Gateways and control units: the device link, enrolment, sync, events and door commands. */
@@ -168,6 +170,7 @@ export class Service {
     this.dispatcher = new Dispatcher(this.handlers(), this.log, DEFAULT_LIMITS, (r) => this.recordCall(r));
     this.sessions.sweep();
     this.sweeper = setInterval(() => this.sessions.sweep(), 3_600_000).unref();
+    this.lockWatch = new LockWatch({ site: opts.site, clock: this.clock, events: this.events });
   }
 
   /** Whether the first administrator has been created. */
@@ -199,6 +202,7 @@ export class Service {
   /** Stops timers, the device link, and lets go of the encoder; the host closes the site. */
   close(): void {
     clearInterval(this.sweeper);
+    this.lockWatch.stop();
     void this.encoder?.stop();
     void this.devices.close();
   }
