@@ -1,6 +1,7 @@
 import path from 'node:path';
 import readline from 'node:readline';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
+import { integerOption } from '../cli/integer-option.js';
 import { DesfireClient } from '../desfire/index.js';
 import { CardShelf } from '../ncoder/card-shelf.js';
 import type { SerialTransport } from '../ports/serial.js';
@@ -40,15 +41,6 @@ export const LOCK_HELP = [
   'Ctrl-C (or the end of stdin) stops the lock.',
 ].join('\n');
 
-function integer(min: number, max: number, what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^-?\d+$/.test(value) || n < min || n > max)
-      throw new InvalidArgumentError(`${what}: ${min} to ${max}`);
-    return n;
-  };
-}
-
 /** The options of `lintel sim lock`, for the lead to add to the `sim lock` command. */
 export function simLockOptions(): Option[] {
   return [
@@ -62,14 +54,14 @@ export function simLockOptions(): Option[] {
     ).makeOptionMandatory(),
     new Option('--cards <dir>', 'folder of card files (DESFire snapshots, JSON) to present by name'),
     new Option('--baud <n>', 'line speed the lock paces its answers at (0: no pacing)')
-      .argParser(integer(0, 1_000_000, 'baud'))
+      .argParser(integerOption(0, 1_000_000, 'baud'))
       .default(115_200),
     new Option('--drift-ppm <n>', 'a new lock’s clock drift, parts per million').argParser(
-      integer(-100_000, 100_000, 'drift'),
+      integerOption(-100_000, 100_000, 'drift'),
     ),
-    new Option('--battery <n>', 'battery level, percent').argParser(integer(0, 100, 'battery')),
+    new Option('--battery <n>', 'battery level, percent').argParser(integerOption(0, 100, 'battery')),
     new Option('--capacity <n>', 'a new lock’s blacklist capacity (default 4000)').argParser(
-      integer(1, 65_535, 'capacity'),
+      integerOption(1, 65_535, 'capacity'),
     ),
   ];
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import readline from 'node:readline';
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
+import { integerOption } from '../cli/integer-option.js';
 import type { Log } from '../log.js';
 import { LockVisitError } from '../lock/lock-visit.js';
 import type { SerialPorts } from '../ports/serial.js';
@@ -36,15 +37,6 @@ export const PPD_HELP = [
   'Ctrl-C (or the end of stdin) stops the PPD.',
 ].join('\n');
 
-function integer(min: number, max: number, what: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || n < min || n > max)
-      throw new InvalidArgumentError(`${what}: ${min} to ${max}`);
-    return n;
-  };
-}
-
 /** The options of `lintel sim ppd`, for the lead to add to the `sim ppd` command. */
 export function simPpdOptions(): Option[] {
   return [
@@ -57,7 +49,7 @@ export function simPpdOptions(): Option[] {
       'the PPD’s memory: pairing, round, results (mode 0600); a factory-new PPD is made there if missing',
     ).makeOptionMandatory(),
     new Option('--baud <n>', 'line speed of the console and lock links, paced on a pty (0: no pacing)')
-      .argParser(integer(0, 1_000_000, 'baud'))
+      .argParser(integerOption(0, 1_000_000, 'baud'))
       .default(115_200),
     new Option('--serial <serial>', 'serial number of a new PPD (default: random)'),
   ];

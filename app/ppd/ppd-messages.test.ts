@@ -1,3 +1,4 @@
+import { fuzzCodec, nearMisses, plain } from '../../test/helpers/codec-fuzz.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -94,48 +95,13 @@ const response: fc.Arbitrary<PpdResponse> = fc.oneof(
   fc.record({ type: fc.constant('error' as const), code: fc.constantFrom(...PPD_ERRORS), detail }),
 );
 
-function plain(v: unknown): unknown {
-  if (v instanceof Uint8Array) return [...v];
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
-  return v;
-}
-
-/** Arbitrary bytes, and near-misses: valid encodings with a byte changed, cut or extended. */
-function inputs(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
-  return fc.oneof(
-    fc.uint8Array({ maxLength: 1100 }),
-    fc.tuple(valid, fc.nat(), fc.integer({ min: 1, max: 255 })).map(([v, i, x]) => {
-      const c = Uint8Array.from(v);
-      if (c.length) c[i % c.length]! ^= x;
-      return c;
-    }),
-    fc.tuple(valid, fc.nat()).map(([v, n]) => v.subarray(0, n % (v.length + 1))),
-    fc
-      .tuple(valid, fc.uint8Array({ minLength: 1, maxLength: 4 }))
-      .map(([v, e]) => Uint8Array.from([...v, ...e])),
-  );
-}
-
+const inputs = (valid: fc.Arbitrary<Uint8Array>) => nearMisses(valid, 1100);
 /** Decoding gives a value that encodes back to the same bytes, or a PpdMessageError: nothing else. */
-function fuzz<T>(
+const fuzz = <T>(
   decode: (b: Uint8Array) => T,
   encode: (v: T) => Uint8Array,
   valid: fc.Arbitrary<Uint8Array>,
-) {
-  fc.assert(
-    fc.property(inputs(valid), (input) => {
-      let value: T;
-      try {
-        value = decode(input);
-      } catch (err) {
-        expect(err).toBeInstanceOf(PpdMessageError);
-        return;
-      }
-      expect([...encode(value)]).toEqual([...input]);
-    }),
-    { numRuns: 1000 },
-  );
-}
+) => fuzzCodec(decode, encode, inputs(valid), PpdMessageError);
 
 const ROUND: Round = {
   roundId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
