@@ -106,14 +106,18 @@ export function ppdHandlers(
     }
   }
 
+  /** A PPD paired with another site: it cannot be used here until it is reset. */
+  function otherSite(serial: string): RpcError {
+    return ppdUnavailable(
+      'other-site',
+      `PPD ${serial} is paired with another site: reset it (on the PPD: Settings → Reset), then pair it here`,
+    );
+  }
+
   /** Who the PPD is, refused unless it is paired with this site; then the session under its key. */
   async function authenticated(ppd: PpdHost, signal?: AbortSignal): Promise<PpdInfo> {
     const info = await ppd.info(tag);
-    if (info.paired === 'other-site')
-      throw ppdUnavailable(
-        'other-site',
-        `PPD ${info.serial} is paired with another site: reset it (on the PPD: Settings → Reset), then pair it here`,
-      );
+    if (info.paired === 'other-site') throw otherSite(info.serial);
     if (info.paired === 'unpaired')
       throw ppdUnavailable('unpaired', `PPD ${info.serial} is not paired with this site: pair it first`);
     const key = kit.site.secrets.get(ppdPairingSecret(info.serial));
@@ -325,11 +329,7 @@ export function ppdHandlers(
     'ppd.pair': (p, ctx) =>
       withPpd(p.path, 'ppd.pair', async (ppd) => {
         const info = await ppd.info(tag);
-        if (info.paired === 'other-site')
-          throw ppdUnavailable(
-            'other-site',
-            `PPD ${info.serial} is paired with another site: reset it (on the PPD: Settings → Reset), then pair it here`,
-          );
+        if (info.paired === 'other-site') throw otherSite(info.serial);
         if (info.paired === 'this-site')
           throw new RpcError(
             'CONFLICT',
