@@ -4,12 +4,26 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openSerialPort } from '../../native/serial-port.js';
+import {
+  accessOf,
+  cardKeys,
+  connect,
+  DOOR,
+  doorTables,
+  makeCard,
+  MASTER,
+  newUid,
+  officeHours,
+  SITE_ID,
+  TIME_ZONE,
+  WED_11,
+  WED_21,
+} from '../../test/helpers/door-cards.js';
 import { ptyPair, type PtyPair } from '../../test/helpers/pty-pair.js';
 import type { CardAccessData } from '../card/access-data.js';
-import { deriveCardKeys, siteCardKey, type CardKeys } from '../card/card-keys.js';
-import { formatCard, readCard, writeCard, type CardContent, type CardReading } from '../card/lintel-card.js';
-import type { DayType } from '../contract/schedule-schemas.js';
-import { DesfireCard, DesfireClient } from '../desfire/index.js';
+import { siteCardKey } from '../card/card-keys.js';
+import { readCard, type CardReading } from '../card/lintel-card.js';
+import { DesfireCard } from '../desfire/index.js';
 import { DeviceStore } from '../devices/device-store.js';
 import type { ReaderConfig, ReplicaCard, SyncReply, UnitStatus, WireEvent } from '../devices/protocol.js';
 import type { DoorTablesData } from '../store/access-compiler.js';
@@ -27,22 +41,14 @@ import { ControlUnit, type ControlUnitOptions } from './control-unit.js';
  * real pty pair, the card is a DESFire emulator written by app/card, the replica a DeviceStore filled
  * by applySync. Waits are for events or outcomes, never fixed sleeps.
  *
- * Test support first: a site (master key, id), cards made with app/card on the DESFire emulator, sync replies
- * built from them, and a control unit wired to the reader simulator over a real pty pair.
+ * Test support first (the site, door and cards are test/helpers/door-cards.ts): another site, sync replies
+ * built from the cards, and a control unit wired to the reader simulator over a real pty pair.
  */
 
-export const SITE_ID = '6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
-export const MASTER = Buffer.alloc(32, 0x5a);
 export const OTHER_MASTER = Buffer.alloc(32, 0x33);
 export const OTHER_SITE = '0a0b0c0d-1111-4222-8333-444455556666';
 export const UNIT_ID = 3;
-export const DOOR = 1;
 export const SCBK = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
-export const TIME_ZONE = 'Europe/Madrid';
-/** Wednesday 2 December 2026, 11:00 in Madrid (10:00 UTC). */
-export const WED_11 = Date.UTC(2026, 11, 2, 10, 0, 0);
-/** The same day, 21:00 in Madrid. */
-export const WED_21 = Date.UTC(2026, 11, 2, 20, 0, 0);
 export const cheapHasher = new PasswordHasher({ memoryKiB: 8192, iterations: 1, parallelism: 1 });
 
 const hex = (b: Buffer) => b.toString('hex');
@@ -53,66 +59,6 @@ export const siteKeys = (master = MASTER, site = SITE_ID) => ({
   update: hex(siteCardKey(master, site, 'update', 1)),
   uidRead: hex(siteCardKey(master, site, 'uid-read', 1)),
 });
-
-const DAY_TYPES: DayType[] = [
-  'mon',
-  'tue',
-  'wed',
-  'thu',
-  'fri',
-  'sat',
-  'sun',
-  'holiday',
-  'special1',
-  'special2',
-  'special3',
-];
-/** Period 1: working days 08:00–18:00. */
-export function officeHours(always = false): DoorTablesData['periods'] {
-  const rules = Object.fromEntries(
-    DAY_TYPES.map((d) => [
-      d,
-      always
-        ? [{ start: 0, end: 1440 }]
-        : ['mon', 'tue', 'wed', 'thu', 'fri'].includes(d)
-          ? [{ start: 480, end: 1080 }]
-          : [],
-    ]),
-  ) as DoorTablesData['periods'][number]['rules'];
-  return [{ id: 1, rules }];
-}
-
-export function door(over: Partial<DoorTablesData['door']> = {}, revision = 1): DoorTablesData {
-  return {
-    revision,
-    door: {
-      doorId: DOOR,
-      zoneIds: [7],
-      openMode: 'standard',
-      auth: { mode: 'card' },
-      openSeconds: 4,
-      extendedOpenSeconds: 12,
-      ...over,
-    },
-    periods: officeHours(),
-    calendar: { id: 1, days: [] },
-    blacklistSeq: 0,
-  };
-}
-
-export function accessOf(credentialId: number, over: Partial<CardAccessData> = {}): CardAccessData {
-  return {
-    credentialId,
-    userId: 100 + credentialId,
-    validFrom: null,
-    validUntil: null,
-    revalidation: null,
-    rights: [{ kind: 'door', id: DOOR, periodId: 1 }],
-    flags: { pinRequired: false, office: false, privacyOverride: false, extendedOpening: false },
-    issuedAt: Math.floor(WED_11 / 1000) - 86_400,
-    ...over,
-  };
-}
 
 /** The replica's record of a key whose card carries `access`. */
 export function replicaCard(
@@ -156,7 +102,7 @@ export function syncReply(o: {
     revision: o.revision,
     timeZone: TIME_ZONE,
     keys: siteKeys(),
-    doors: o.doors ?? [door()],
+    doors: o.doors ?? [doorTables()],
     readers: o.readers ?? [{ unitId: UNIT_ID, address: 0, doorId: DOOR, scbk: hex(SCBK) }],
     units: [],
     cards: { full: o.full ?? true, upsert: o.cards ?? [], remove: o.remove ?? [] },
@@ -166,28 +112,6 @@ export function syncReply(o: {
       latestSeq: o.blacklistSeq ?? Math.max(0, ...entries.map((e) => e.seq)),
     },
   };
-}
-
-let uidCounter = 0x10;
-/** A fresh 7-byte NXP UID. */
-export const newUid = () => Buffer.from([0x04, 0x11, 0x22, 0x33, 0x44, 0x55, uidCounter++ & 0xff]);
-
-export const cardKeys = (uid: Buffer, master = MASTER, site = SITE_ID): CardKeys =>
-  deriveCardKeys(master, site, 1, uid);
-export const connect = (card: DesfireCard) => new DesfireClient(async (apdu) => card.transceive(apdu));
-
-/** A formatted card of the site, written with `content`. */
-export async function makeCard(
-  uid: Buffer,
-  content: CardContent,
-  site: { master: Buffer; id: string } = { master: MASTER, id: SITE_ID },
-): Promise<DesfireCard> {
-  const card = new DesfireCard({ uid, size: '2k' });
-  const keys = deriveCardKeys(site.master, site.id, 1, uid);
-  await formatCard(connect(card), keys);
-  await writeCard(connect(card), keys, content);
-  card.powerOff();
-  return card;
 }
 
 /** Reads a card back with the encoder's keys (what the update point left on it). */
@@ -327,7 +251,7 @@ describe('ControlUnit at a reader', () => {
   it('grants within the time period (green LED, short beep, door unlocked) and denies outside it', async () => {
     const uid = newUid();
     const access = accessOf(11);
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     const b = await bench(syncReply({ revision: 5, cards: [replicaCard(uid, access)] }));
     await whenReady(b);
     expect(b.unit.status().readers).toEqual([
@@ -381,7 +305,7 @@ describe('ControlUnit at a reader', () => {
   it('refuses a key cancelled by the sync just applied, and writes the entry onto its card', async () => {
     const uid = newUid();
     const access = accessOf(12);
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     const b = await bench(syncReply({ revision: 5, cards: [replicaCard(uid, access)] }));
     await whenReady(b);
     expect(await present(b, card)).toMatchObject({ granted: true });
@@ -411,12 +335,12 @@ describe('ControlUnit at a reader', () => {
     const access = accessOf(13, {
       flags: { pinRequired: true, office: false, privacyOverride: false, extendedOpening: false },
     });
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     const pinHash = await cheapHasher.hash('2468');
     const b = await bench(
       syncReply({
         revision: 5,
-        doors: [door({ auth: { mode: 'card+pin' } })],
+        doors: [doorTables({ auth: { mode: 'card+pin' } })],
         cards: [replicaCard(uid, access, pinHash)],
       }),
       { pinTimeoutMs: 3_000 },
@@ -473,20 +397,14 @@ describe('ControlUnit at a reader', () => {
   it('asks for the finger at a card+fingerprint door and matches it with the replica template', async () => {
     const alice = newUid();
     const aliceAccess = accessOf(14);
-    const aliceCard = await makeCard(alice, {
-      access: aliceAccess,
-      blacklist: { highestSeq: 0, entries: [] },
-    });
+    const { card: aliceCard } = await makeCard(aliceAccess, undefined, { uid: alice });
     const carol = newUid();
     const carolAccess = accessOf(15);
-    const carolCard = await makeCard(carol, {
-      access: carolAccess,
-      blacklist: { highestSeq: 0, entries: [] },
-    });
+    const { card: carolCard } = await makeCard(carolAccess, undefined, { uid: carol });
     const b = await bench(
       syncReply({
         revision: 5,
-        doors: [door({ auth: { mode: 'card+biometric' } })],
+        doors: [doorTables({ auth: { mode: 'card+biometric' } })],
         cards: [
           replicaCard(alice, aliceAccess, null, fingerTemplate('alice').toString('hex')),
           replicaCard(carol, carolAccess), // no finger enrolled
@@ -543,12 +461,14 @@ describe('ControlUnit at a reader', () => {
   it('asks for the PIN and then the finger when the door wants both (an unknown scheduled period)', async () => {
     const uid = newUid();
     const access = accessOf(16);
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     const pinHash = await cheapHasher.hash('1357');
     const b = await bench(
       syncReply({
         revision: 5,
-        doors: [door({ auth: { mode: 'card+pin', scheduled: { periodId: 99, mode: 'card+biometric' } } })],
+        doors: [
+          doorTables({ auth: { mode: 'card+pin', scheduled: { periodId: 99, mode: 'card+biometric' } } }),
+        ],
         cards: [replicaCard(uid, access, pinHash, fingerTemplate('dave').toString('hex'))],
       }),
       { pinTimeoutMs: 3_000, fingerPollMs: 50, fingerTimeoutMs: 3_000 },
@@ -581,11 +501,11 @@ describe('ControlUnit at a reader', () => {
     const access = accessOf(17, {
       flags: { pinRequired: true, office: false, privacyOverride: false, extendedOpening: false },
     });
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     const b = await bench(
       syncReply({
         revision: 5,
-        doors: [door({ auth: { mode: 'card+pin' } })],
+        doors: [doorTables({ auth: { mode: 'card+pin' } })],
         cards: [replicaCard(uid, access, await cheapHasher.hash('2468'))],
       }),
       { pinTimeoutMs: 3_000, fingerPollMs: 50 },
@@ -616,7 +536,7 @@ describe('ControlUnit at a reader', () => {
     const uid = newUid();
     const now = Math.floor(WED_11 / 1000);
     const onCard = accessOf(15, { revalidation: { by: now + 3_600, windowSeconds: 86_400 } });
-    const card = await makeCard(uid, { access: onCard, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(onCard, undefined, { uid });
     // The Service added a zone right since the card was written; two other keys were cancelled.
     const wanted = { ...onCard, rights: [...onCard.rights, { kind: 'zone' as const, id: 7, periodId: 1 }] };
     const blacklist = [
@@ -643,7 +563,7 @@ describe('ControlUnit at a reader', () => {
   it('leaves a card pulled in the middle of its update whole (old content, nothing half written)', async () => {
     const uid = newUid();
     const access = accessOf(22);
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     const blacklist = [{ seq: 1, credentialId: 950, expiresAt: 2_000_000_000 }];
     const changed = { ...access, validUntil: Math.floor(WED_11 / 1000) + 1_000_000 };
     const b = await bench(syncReply({ revision: 5, cards: [replicaCard(uid, changed)], blacklist }));
@@ -666,10 +586,10 @@ describe('ControlUnit at a reader', () => {
     const uid = newUid();
     const now = Math.floor(WED_11 / 1000);
     const lapsed = accessOf(16, { revalidation: { by: now - 60, windowSeconds: 86_400 } });
-    const card = await makeCard(uid, { access: lapsed, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(lapsed, undefined, { uid });
     const other = newUid();
     const orphan = accessOf(17, { revalidation: { by: now - 60, windowSeconds: 86_400 } });
-    const orphanCard = await makeCard(other, { access: orphan, blacklist: { highestSeq: 0, entries: [] } });
+    const { card: orphanCard } = await makeCard(orphan, undefined, { uid: other });
     const b = await bench(syncReply({ revision: 5, cards: [replicaCard(uid, lapsed)] }));
     await whenReady(b);
     expect(await present(b, card)).toMatchObject({ granted: true, wrote: { access: 'revalidated' } });
@@ -690,7 +610,7 @@ describe('ControlUnit at a reader', () => {
     const { appendAudit } = await import('../card/lintel-card.js');
     const uid = newUid();
     const access = accessOf(18);
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     const t = Math.floor(WED_11 / 1000) - 7_200;
     await appendAudit(connect(card), cardKeys(uid), {
       event: 'granted',
@@ -737,11 +657,11 @@ describe('ControlUnit at a reader', () => {
     expect(events(b.store).at(-1)).toMatchObject({ detail: { card: 'NOT_FORMATTED' } });
 
     const uid = newUid();
-    const foreign = await makeCard(
+    const { card: foreign } = await makeCard(accessOf(19), undefined, {
       uid,
-      { access: accessOf(19), blacklist: { highestSeq: 0, entries: [] } },
-      { master: OTHER_MASTER, id: OTHER_SITE },
-    );
+      master: OTHER_MASTER,
+      siteId: OTHER_SITE,
+    });
     expect(await present(b, foreign)).toMatchObject({ granted: false, reason: 'other-site' });
     expect(events(b.store).at(-1)).toMatchObject({ kind: 'access-denied', detail: { card: 'OTHER_SITE' } });
   });
@@ -749,7 +669,7 @@ describe('ControlUnit at a reader', () => {
   it('refuses every card in lockdown and stays unlocked in office mode, across a restart', async () => {
     const uid = newUid();
     const access = accessOf(20);
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     const dir = tempDir();
     const b = await bench(syncReply({ revision: 5, cards: [replicaCard(uid, access)] }), {
       doorStateFile: path.join(dir, 'doors.json'),
@@ -886,11 +806,11 @@ describe('lintel sim cu (the built CLI)', () => {
     // The Service's side, as far as a control unit sees it: enrolment, sync, events, status, commands.
     const uid = newUid();
     const access = accessOf(21);
-    const card = await makeCard(uid, { access, blacklist: { highestSeq: 0, entries: [] } });
+    const { card } = await makeCard(access, undefined, { uid });
     // The process runs on the real clock: period 1 is "always" here.
     const reply = syncReply({
       revision: 5,
-      doors: [{ ...door(), periods: officeHours(true) }],
+      doors: [{ ...doorTables(), periods: officeHours(true) }],
       cards: [replicaCard(uid, access)],
     });
     const received: WireEvent[] = [];

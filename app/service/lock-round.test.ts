@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rulesOf } from '../../test/helpers/door-cards.js';
 import { FACTORY_LOCK_KEY, LockTask, Round } from '../ppd/round.js';
 import type { DoorTablesData } from '../store/access-compiler.js';
 import { factoryLock, type LockState } from '../store/lock-repo.js';
@@ -31,19 +32,7 @@ const tables = (doorId: number, revision = 40): DoorTablesData => ({
   periods: [
     {
       id: 1,
-      rules: {
-        mon: [{ start: 0, end: 1440 }],
-        tue: [],
-        wed: [],
-        thu: [],
-        fri: [],
-        sat: [],
-        sun: [],
-        holiday: [],
-        special1: [],
-        special2: [],
-        special3: [],
-      },
+      rules: rulesOf((d) => (d === 'mon' ? [{ start: 0, end: 1440 }] : [])),
     },
   ],
   calendar: { id: 1, days: [] },

@@ -4,11 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeSerialPorts } from '../../native/serial-port.js';
 import { ptyPair, type PtyPair } from '../../test/helpers/pty-pair.js';
+import { connect, makeCard, rulesOf } from '../../test/helpers/door-cards.js';
 import { ok, serviceFixture, type ServiceFixture } from '../../test/helpers/service-fixture.js';
 import type { OfflineLock, RoundSummary } from '../contract/methods/locks.js';
-import { deriveCardKeys } from '../card/card-keys.js';
-import { formatCard, writeCard } from '../card/lintel-card.js';
-import { DesfireCard, DesfireClient } from '../desfire/index.js';
+import type { DesfireCard } from '../desfire/index.js';
 import { LockMemory } from '../lock/lock-memory.js';
 import { OfflineLock as LockDoorSide } from '../lock/offline-lock.js';
 import { LockPpdEnd } from '../lock/lock-ppd-end.js';
@@ -50,23 +49,15 @@ const ppdEvents = () =>
 
 /** A real card (the DESFire emulator) written with what the Service would encode for key `keyId`. */
 async function cardFor(keyId: number, uid: Buffer): Promise<DesfireCard> {
-  const card = new DesfireCard({ uid, size: '2k', randomId: false });
-  const client = new DesfireClient(async (apdu) => card.transceive(apdu));
+  const { access, blacklist } = cardContentFor(f.site.db, keyId, f.now())!;
   const master = f.site.secrets.get('site.master')!.value;
-  const keys = deriveCardKeys(master, f.site.siteId, 1, uid);
-  await formatCard(client, keys);
-  await writeCard(client, keys, cardContentFor(f.site.db, keyId, f.now())!);
-  card.powerOff();
-  return card;
+  return (await makeCard(access, blacklist, { uid, master, siteId: f.site.siteId })).card;
 }
 
 /** The card presented at the lock's door. */
 async function present(card: DesfireCard, uid: Buffer) {
   try {
-    return await new LockDoorSide(lock).present(
-      new DesfireClient(async (apdu) => card.transceive(apdu)),
-      uid,
-    );
+    return await new LockDoorSide(lock).present(connect(card), uid);
   } finally {
     card.powerOff();
   }
@@ -110,22 +101,9 @@ beforeAll(async () => {
   lockEnd = new LockPpdEnd(lock, lockPort);
   requester = new SerialRequester(ppdToLock, { timeoutMs: 1000 });
   doorId = (await must<{ id: number }>('doors.create', { name: 'Vault', kind: 'offline' })).id;
-  const days = [
-    'mon',
-    'tue',
-    'wed',
-    'thu',
-    'fri',
-    'sat',
-    'sun',
-    'holiday',
-    'special1',
-    'special2',
-    'special3',
-  ];
   const always = await must<{ id: number }>('timePeriods.create', {
     name: 'Always',
-    rules: Object.fromEntries(days.map((d) => [d, [{ start: 0, end: 1440 }]])),
+    rules: rulesOf(() => [{ start: 0, end: 1440 }]),
   });
   const level = await must<{ id: number }>('accessLevels.create', {
     name: 'Vault staff',
