@@ -24,6 +24,7 @@ const permissionKeys: Record<Permission, PermissionKey> = {
   'doors:command': 'doorsCommand',
   'keys:encode': 'keysEncode',
   'ppd:use': 'ppdUse',
+  'ppd:emergency': 'ppdEmergency',
 };
 
 /** Every permission, in the contract's order. */

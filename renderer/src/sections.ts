@@ -62,6 +62,13 @@ export const sections: readonly Section[] = [
     Component: screen(() => import('./screens/devices/devices-screen.js'), 'DevicesScreen'),
   },
   {
+    id: 'locks',
+    label: 'offlineLocks',
+    title: 'offlineLocks',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/locks/locks-screen.js'), 'LocksScreen'),
+  },
+  {
     id: 'access-levels',
     label: 'accessLevels',
     permission: 'doors:read',
@@ -107,10 +114,10 @@ export const sections: readonly Section[] = [
 ];
 
 /**
- * Places kept in the navigation for what arrives with its hardware: the portable programming device
- * and mobile keys. Shown disabled until their issues land.
+ * Places kept in the navigation for what arrives with its hardware: mobile keys (the portable
+ * programming device arrived with the Offline locks screen). Shown disabled until their issues land.
  */
-export const comingSections = ['ppd', 'mobileKeys'] as const;
+export const comingSections = ['mobileKeys'] as const;
 
 /**
  * Starts downloading the screen of the section a route opens (`#/users` → users; `#/` → home), so a

@@ -3,7 +3,8 @@
 // operators, a forced password change, the directory form and the audit log; the Encoder screen
 // against a `lintel sim ncoder` whose cards are placed and taken away through its stdin; a control unit
 // (`lintel sim cu`, with a `lintel sim reader` on a pty pair) registered, paired and commanded from the
-// console, its state and its door's events arriving live.
+// console, its state and its door's events arriving live; the Offline locks screen pairing a `lintel sim
+// ppd` on a pty, loading a round for the offline door, and syncing back a `lintel sim lock`'s visit.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +22,9 @@ import {
   requireBuild,
   startServe,
   startSimCu,
+  startSimLock,
   startSimNcoder,
+  startSimPpd,
   startSimReader,
   type DeviceProcess,
   type ServeProcess,
@@ -53,6 +56,7 @@ const ACCESS_SECTIONS = [
   'Zones',
   'Doors',
   'Gateways and control units',
+  'Offline locks',
   'Access levels',
   'Events',
 ];
@@ -74,6 +78,8 @@ let sim: SimNcoderProcess | undefined;
 let linkPort: number;
 /** The online-doors block's reader, control unit and the pty pair between them, while they run. */
 const devicesRunning: { reader?: DeviceProcess; cu?: DeviceProcess; line?: PtyPair } = {};
+/** The offline-locks block's PPD, lock and the serial lines to them, while they run. */
+const locksRunning: { ppd?: DeviceProcess; lock?: DeviceProcess; ppdLine?: PtyPair; lockLine?: PtyPair } = {};
 let browser: Browser | undefined;
 let ctxA: BrowserContext;
 let ctxB: BrowserContext;
@@ -271,6 +277,10 @@ afterAll(async () => {
   await devicesRunning.cu?.stop();
   await devicesRunning.reader?.stop();
   await devicesRunning.line?.close();
+  await locksRunning.ppd?.stop();
+  await locksRunning.lock?.stop();
+  await locksRunning.ppdLine?.close();
+  await locksRunning.lockLine?.close();
   const serveDied = serve !== undefined && (serve.proc.exitCode !== null || serve.proc.signalCode !== null);
   await serve?.stop();
   // Ctrl-C stops the simulator cleanly: exit 0, its socket removed.
@@ -1037,6 +1047,100 @@ describe('the console against lintel serve', () => {
     await line.close();
     delete devicesRunning.line;
   }, 120_000);
+
+  it('pairs a PPD on a serial line, loads a round for the offline door, and syncs the visit back, live', async () => {
+    const door = 'Main entrance';
+    // The PPD on one end of a serial line (a pty: the system does not list it, so its path is typed)
+    // and a factory-new offline lock on another, both simulated, unpaced.
+    const ppdLine = (locksRunning.ppdLine = await ptyPair());
+    const lockLine = (locksRunning.lockLine = await ptyPair());
+    const ppd = (locksRunning.ppd = startSimPpd([
+      '--port',
+      ppdLine.paths[1],
+      '--state',
+      path.join(tmp, 'ppd.json'),
+      '--baud',
+      '0',
+    ]));
+    await ppd.waitFor(/Type help for commands/m);
+    const lock = (locksRunning.lock = startSimLock([
+      '--port',
+      lockLine.paths[1],
+      '--state',
+      path.join(tmp, 'lock.json'),
+      '--baud',
+      '0',
+    ]));
+    await lock.waitFor(/Type help for commands/m);
+
+    // The offline door made earlier has never been visited.
+    await open(pageA, 'Offline locks', 'Offline locks and the programming device');
+    const row = pageA
+      .getByRole('table', { name: /^1 offline lock · / })
+      .getByRole('row', { name: new RegExp(door) });
+    await expect
+      .poll(() => row.textContent())
+      .toContain('Never initialised: the visit sets up its keys and tables.');
+
+    const panel = pageA.getByRole('region', { name: 'Programming device (PPD)' });
+    await panel.getByLabel('Serial port', { exact: true }).selectOption({ label: 'Another path…' });
+    await panel.getByLabel('Port path', { exact: true }).fill(ppdLine.paths[0]);
+    await panel.getByRole('button', { name: 'Check PPD' }).click();
+    await expect
+      .poll(() => factsIn(panel))
+      .toMatchObject({ Paired: 'Not paired', 'Round it carries': 'None', 'Results to import': '0' });
+    await panel.getByRole('button', { name: 'Pair with this site' }).click();
+    await pageA
+      .getByRole('dialog', { name: 'Pair this PPD with this site?' })
+      .getByRole('button', { name: 'Pair the PPD' })
+      .click();
+    await panel.getByRole('status').filter({ hasText: 'The PPD is paired with this site.' }).waitFor();
+    expect((await factsIn(panel)).Paired).toBe('With this site');
+
+    await pageA.getByRole('button', { name: 'Select all that need a visit' }).click();
+    await panel.getByRole('button', { name: 'Load round for 1 lock' }).click();
+    const loaded = panel.getByRole('status').filter({ hasText: /^Round \S+ loaded: 1 lock to visit/ });
+    await loaded.waitFor();
+    const roundId = /^Round (\S+) loaded/.exec((await loaded.textContent()) ?? '')![1]!;
+    // The lock's row follows locks.changed; the PPD says what it carries, all of it.
+    await expect
+      .poll(() => row.textContent())
+      .toContain(`In round ${roundId}, loaded in a PPD and not synced yet`);
+    await expect
+      .poll(async () => (await factsIn(panel))['Round it carries'])
+      .toMatch(new RegExp(`^${roundId}: locks to visit 1, visited 0; ([\\d,]+) of \\1 bytes loaded$`));
+
+    // The technician carries the PPD to the lock…
+    const mark = ppd.stdout().length;
+    ppd.send(`visit ${lockLine.paths[0]}`);
+    expect((await ppd.waitFor(/^door \d+: (.*)$/m, mark, 60_000))[1]).toMatch(/^updated, lock LK-/);
+    // …and back at the console, syncs it: what each lock came to, and the lock up to date.
+    await panel.getByRole('button', { name: 'Sync', exact: true }).click();
+    await panel.getByRole('status').filter({ hasText: 'Synced: 1 visit result imported.' }).waitFor();
+    const visits = panel.getByRole('table', { name: 'The visits of the rounds synced, lock by lock' });
+    expect(
+      await visits
+        .getByRole('row', { name: new RegExp(door) })
+        .locator('td')
+        .allTextContents(),
+    ).toEqual(['Updated', '—', expect.stringMatching(/^\d+$/), expect.any(String)]);
+    await expect.poll(() => row.textContent()).toContain('No visit needed');
+    expect(await row.textContent()).toMatch(/LK-\S+firmware /);
+    const rounds = pageA.getByRole('table', { name: 'Rounds, newest first' });
+    await expect
+      .poll(async () => (await rounds.getByRole('row').nth(1).textContent()) ?? '')
+      .toContain('Synced');
+    expect(await rounds.getByRole('row').nth(1).getByRole('rowheader').textContent()).toBe(roundId);
+    await pageA.waitForLoadState('networkidle');
+    await shot(pageA, 'offline-locks.png');
+    expect(await axeProblems(pageA, 'Offline locks after a sync')).toEqual([]);
+
+    await ppd.stop();
+    await lock.stop();
+    await ppdLine.close();
+    await lockLine.close();
+    locksRunning.ppd = locksRunning.lock = locksRunning.ppdLine = locksRunning.lockLine = undefined;
+  }, 180_000);
 
   it('makes the new operator change the temporary password, then shows only what their role allows', async () => {
     await pageA.getByRole('button', { name: 'Log out' }).click();

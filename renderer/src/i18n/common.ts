@@ -43,6 +43,7 @@ export const common = strings(
       devices: 'Devices',
       encoder: 'Encoder',
       gatewaysAndControlUnits: 'Gateways and control units',
+      offlineLocks: 'Offline locks',
       ppd: 'Programming device',
       gateways: 'Gateways',
       mobileKeys: 'Mobile keys',
@@ -129,6 +130,7 @@ export const common = strings(
       events: 'Access events',
       directory: 'Directory (LDAP) settings',
       encoder: 'Card encoder',
+      offlineLocks: 'Offline locks and the programming device',
     },
   },
   {
@@ -172,6 +174,7 @@ export const common = strings(
       devices: 'Dispositivos',
       encoder: 'Codificador',
       gatewaysAndControlUnits: 'Pasarelas y unidades de control',
+      offlineLocks: 'Cerraduras autónomas',
       ppd: 'Programador portátil',
       gateways: 'Pasarelas',
       mobileKeys: 'Llaves móviles',
@@ -258,6 +261,7 @@ export const common = strings(
       events: 'Eventos de acceso',
       directory: 'Ajustes del directorio (LDAP)',
       encoder: 'Codificador de tarjetas',
+      offlineLocks: 'Cerraduras autónomas y programador portátil',
     },
   },
 );

@@ -160,6 +160,7 @@ export const operators = strings(
       doorsCommand: 'Open and lock doors remotely',
       keysEncode: 'Encode, revalidate and cancel keys',
       ppdUse: 'Program locks with the portable programming device',
+      ppdEmergency: 'Load emergency openings of offline locks into the PPD',
     },
     copy: {
       copy: 'Copy',
@@ -335,6 +336,7 @@ export const operators = strings(
       doorsCommand: 'Abrir y bloquear puertas a distancia',
       keysEncode: 'Codificar, revalidar y anular llaves',
       ppdUse: 'Programar cerraduras con el programador portátil',
+      ppdEmergency: 'Cargar aperturas de emergencia de cerraduras autónomas en el programador portátil',
     },
     copy: {
       copy: 'Copiar',

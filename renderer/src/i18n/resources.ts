@@ -6,6 +6,7 @@ import { devices } from './devices.js';
 import { directory } from './directory.js';
 import { encoder } from './encoder.js';
 import { events } from './events.js';
+import { locks } from './locks.js';
 import { operators } from './operators.js';
 import { schedules } from './schedules.js';
 import { users } from './users.js';
@@ -23,6 +24,7 @@ export const resources = {
   directory,
   encoder,
   events,
+  locks,
   operators,
   schedules,
   users,
