@@ -1,4 +1,5 @@
-import { Button, Group, Paper, Stack, Text } from '@mantine/core';
+import { Paper, Stack, Text } from '@mantine/core';
+import { ProgressBar } from '../../components/progress-bar.js';
 import { CardStep } from '../../../../app/contract/methods/operations.js';
 import { useT } from '../../i18n/i18n.js';
 import type { CardMethod, RunningCard } from './use-card-operation.js';
@@ -71,27 +72,19 @@ export function CardProgress({ running, onCancel }: { running: RunningCard; onCa
             );
           })}
         </ol>
-        <progress
-          className="encoder-progress-bar"
-          aria-label={t('progress.label')}
+        <ProgressBar
+          label={t('progress.label')}
           max={total || 1}
           // Indeterminate until the service reports the first step.
           value={p ? done : undefined}
+          words={words}
+          cancel={{
+            text: running.cancelling ? t('progress.cancelling') : t('progress.cancel'),
+            label: t('progress.cancelNamed', { what }),
+            disabled: committed || running.cancelling,
+            onClick: onCancel,
+          }}
         />
-        <Group gap="sm" wrap="nowrap" align="center">
-          <Text size="sm" role="status" className="encoder-progress-words">
-            {words}
-          </Text>
-          <Button
-            variant="default"
-            size="xs"
-            aria-label={t('progress.cancelNamed', { what })}
-            disabled={committed || running.cancelling}
-            onClick={onCancel}
-          >
-            {running.cancelling ? t('progress.cancelling') : t('progress.cancel')}
-          </Button>
-        </Group>
       </Stack>
     </Paper>
   );

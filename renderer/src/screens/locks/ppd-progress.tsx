@@ -1,4 +1,5 @@
-import { Button, Group, Paper, Stack, Text } from '@mantine/core';
+import { Paper, Stack, Text } from '@mantine/core';
+import { ProgressBar } from '../../components/progress-bar.js';
 import { currentLanguage, useT } from '../../i18n/i18n.js';
 import type { RunningPpd } from './use-ppd-operation.js';
 
@@ -45,27 +46,19 @@ export function PpdProgress({ running, onCancel }: { running: RunningPpd; onCanc
     <Paper withBorder p="md" role="group" aria-label={t('progress.label')}>
       <Stack gap="sm">
         <Text fw={600}>{what}</Text>
-        <progress
-          className="locks-progress-bar"
-          aria-label={t('progress.label')}
+        <ProgressBar
+          label={t('progress.label')}
           max={total || 1}
           // Indeterminate until the Service reports how much there is to send.
           value={p && total ? done : undefined}
+          words={words}
+          cancel={{
+            text: running.cancelling ? t('progress.cancelling') : t('progress.cancel'),
+            label: t('progress.cancelNamed', { what }),
+            disabled: committed || running.cancelling,
+            onClick: onCancel,
+          }}
         />
-        <Group gap="sm" wrap="nowrap" align="center">
-          <Text size="sm" role="status" className="locks-progress-words">
-            {words}
-          </Text>
-          <Button
-            variant="default"
-            size="xs"
-            aria-label={t('progress.cancelNamed', { what })}
-            disabled={committed || running.cancelling}
-            onClick={onCancel}
-          >
-            {running.cancelling ? t('progress.cancelling') : t('progress.cancel')}
-          </Button>
-        </Group>
       </Stack>
     </Paper>
   );
