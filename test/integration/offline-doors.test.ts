@@ -19,6 +19,7 @@ import {
 } from '../helpers/lintel-process.js';
 import { ptyPair, type PtyPair } from '../helpers/pty-pair.js';
 import { tempDir } from '../helpers/temp-site.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Issue 9 end to end, with real processes and real serial lines (pty pairs under serialport):
@@ -68,25 +69,6 @@ async function callError(method: string, params: unknown): Promise<{ code: strin
     code: data?.code ?? String((r.error as { code: unknown }).code),
     message: (r.error as { message: string }).message,
   };
-}
-
-async function until<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function lockList(): Promise<OfflineLock[]> {

@@ -19,6 +19,7 @@ import {
 } from '../helpers/lintel-process.js';
 import { ptyPair, type PtyPair } from '../helpers/pty-pair.js';
 import { tempDir } from '../helpers/temp-site.js';
+import { until } from '../helpers/until.js';
 import { startUdpFaultProxy, type Faults, type UdpFaultProxy } from '../helpers/udp-fault-proxy.js';
 
 /**
@@ -67,25 +68,6 @@ async function call<T = Record<string, unknown>>(method: string, params: unknown
   const r = await rpc(serve!, method, params, auth);
   if (!r.result) throw new Error(`${method} failed: ${JSON.stringify(r.error)}`);
   return r.result as T;
-}
-
-async function until<T>(
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function devices(): Promise<{ devices: Device[]; link: { revision: number } }> {
