@@ -12,7 +12,9 @@ describe('lintel serve lifecycle', () => {
     expect(fs.existsSync(path.join(dataDir, 'lintel.lock'))).toBe(true);
     server.proc.kill('SIGINT');
     server.proc.kill('SIGINT');
-    expect(await server.stop()).toBe(0);
+    const code = await server.stop();
+    // On a failure, say what the server said (a shutdown that hung shows in its log).
+    expect(code, `exit ${code}; stderr:\n${server.stderr().slice(-4000)}`).toBe(0);
     expect(fs.existsSync(path.join(dataDir, 'lintel.lock'))).toBe(false);
     expect(fs.existsSync(path.join(dataDir, 'lintel.db-wal'))).toBe(false); // closed: checkpointed and removed
   });
