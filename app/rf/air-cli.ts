@@ -1,0 +1,161 @@
+import readline from 'node:readline';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { integerOption } from '../cli/integer-option.js';
+import type { Log } from '../log.js';
+import { RfAir } from './air.js';
+
+/**
+ * `lintel sim air`: the simulated radio medium RF locks and RF nodes attach to (see air.ts). It runs
+ * until SIGINT/SIGTERM — not until the end of stdin, so it can run in the background with stdin
+ * closed; stdin, when there is one, takes commands to look at it and change its faults mid-run.
+ */
+
+export interface SimAirOptions {
+  port: number;
+  host: string;
+  loss: number;
+  dup: number;
+  seed?: number;
+  airtime?: boolean;
+}
+
+export const AIR_HELP = [
+  'Commands:',
+  '  stats        frames sent, delivered, lost, duplicated; radios attached',
+  '  radios       the radios attached: EUI-64 and channel',
+  '  loss P       lose each delivery with chance P (0–1) from now on',
+  '  dup P        duplicate each delivery with chance P (0–1) from now on',
+  '  help         this text',
+  'Ctrl-C stops the air.',
+].join('\n');
+
+/** A commander parser for a share from 0 to 1. */
+function share(what: string): (value: string) => number {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d*\.?\d+$/.test(value) || n < 0 || n > 1) throw new InvalidArgumentError(`${what}: 0 to 1`);
+    return n;
+  };
+}
+
+/** The options of `lintel sim air`. */
+export function simAirOptions(): Option[] {
+  return [
+    new Option('--port <n>', 'UDP port radios attach to (0: any free port, printed)')
+      .argParser(integerOption(0, 65_535, 'port'))
+      .default(0),
+    new Option('--host <address>', 'address to listen on').default('127.0.0.1'),
+    new Option('--loss <p>', 'chance that a frame does not reach a radio (0–1)')
+      .argParser(share('loss'))
+      .default(0),
+    new Option('--dup <p>', 'chance that a frame reaches a radio twice (0–1)')
+      .argParser(share('dup'))
+      .default(0),
+    new Option(
+      '--seed <n>',
+      'seed of the faults and link qualities, to replay a run (default: random)',
+    ).argParser(integerOption(0, 0xffff_ffff, 'seed')),
+    new Option('--airtime', 'pace each channel at 250 kbit/s (one frame at a time, PHY header included)'),
+  ];
+}
+
+function describeStats(air: RfAir): string {
+  const s = air.stats;
+  const f = air.currentFaults;
+  return (
+    `radios ${s.radios}, sent ${s.transmitted}, delivered ${s.delivered}, lost ${s.lost}, ` +
+    `duplicated ${s.duplicated}, oversize ${s.oversize}, strays ${s.strays} (loss ${f.loss}, dup ${f.dup})`
+  );
+}
+
+/** One console command; answers what to print. */
+export function runAirLine(air: RfAir, line: string): string | undefined {
+  const [cmd, arg] = line.trim().split(/\s+/);
+  switch (cmd) {
+    case undefined:
+    case '':
+      return undefined;
+    case 'stats':
+      return describeStats(air);
+    case 'radios': {
+      const radios = air.attached();
+      return radios.length
+        ? radios.map((r) => `${r.eui} channel ${r.channel}`).join('\n')
+        : 'no radios attached';
+    }
+    case 'loss':
+    case 'dup': {
+      const p = Number(arg);
+      if (arg === undefined || !(p >= 0 && p <= 1)) throw new Error(`${cmd} P: a share from 0 to 1`);
+      air.set({ [cmd]: p });
+      return describeStats(air);
+    }
+    case 'help':
+      return AIR_HELP;
+    default:
+      throw new Error(`unknown command ${JSON.stringify(cmd)} (help lists them)`);
+  }
+}
+
+/** Runs the air until SIGINT/SIGTERM. */
+export async function simAirCommand(
+  opts: SimAirOptions,
+  io: { input: NodeJS.ReadableStream; out: NodeJS.WritableStream } = {
+    input: process.stdin,
+    out: process.stdout,
+  },
+  deps: {
+    log?: Log;
+    /** Stops the air when it settles (tests); SIGINT/SIGTERM always do. */ stop?: Promise<unknown>;
+  } = {},
+): Promise<void> {
+  const say = (line: string) => io.out.write(`${line}\n`);
+  const air = await RfAir.start({
+    port: opts.port,
+    host: opts.host,
+    loss: opts.loss,
+    dup: opts.dup,
+    airtime: opts.airtime ?? false,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(deps.log ? { log: deps.log } : {}),
+  });
+  say(
+    `air listening on ${opts.host}:${air.port} (seed ${air.seed}, loss ${opts.loss}, dup ${opts.dup}, ` +
+      `airtime ${opts.airtime ? 'paced at 250 kbit/s' : 'off'}). Type help for commands, Ctrl-C to stop.`,
+  );
+  deps.log?.info({ port: air.port, seed: air.seed }, 'sim air: running');
+  const rl = readline.createInterface({ input: io.input, terminal: false });
+  rl.on('line', (line) => {
+    try {
+      const text = runAirLine(air, line);
+      if (text) say(text);
+    } catch (err) {
+      say(`error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    void deps.stop?.then(stop);
+  });
+  rl.close();
+  io.input.pause?.();
+  say(describeStats(air));
+  await air.close();
+}
+
+/** Adds `air` to the `lintel sim` command. */
+export function registerSimAirCommand(sim: Command, log: () => Log): void {
+  const air = sim
+    .command('air')
+    .description(
+      'the simulated 2.4 GHz radio medium RF locks and nodes attach to (UDP), with loss and duplication',
+    );
+  for (const o of simAirOptions()) air.addOption(o);
+  air.action((opts: SimAirOptions) => simAirCommand(opts, undefined, { log: log() }));
+}
