@@ -11,6 +11,9 @@ import type { SerialTransport } from '../ports/serial.js';
 import { PasswordHasher } from '../service/passwords.js';
 import { ControlUnit, type PresentationOutcome, type ReaderPort } from './control-unit.js';
 import type { OutgoingEvent } from '../devices/device-store.js';
+import { parseAirAddress, RadioPort } from '../rf/air.js';
+import { CounterFile } from '../rf/frame-counters.js';
+import { nodeEuiOf, RfNode } from '../rf/rf-node.js';
 
 /**
  * `lintel sim cu`: a control unit as a process. On its first start with --enrol it enrols with the
@@ -29,6 +32,8 @@ export interface SimCuOptions {
   installMode?: boolean;
   /** Local address for the UDP socket (default 0.0.0.0, any port). */
   bind?: string;
+  /** The simulated RF air to host an RF node on (HOST:PORT), for the unit's RF locks. */
+  rfAir?: string;
 }
 
 export const CU_HELP = [
@@ -125,7 +130,9 @@ export async function simControlUnitCommand(
     out: process.stdout,
   },
 ): Promise<void> {
-  if (opts.reader.length === 0) throw new Error('give at least one --reader PATH[@ADDRESS]');
+  if (opts.reader.length === 0 && !opts.rfAir)
+    throw new Error('give at least one --reader PATH[@ADDRESS], or --rf-air HOST:PORT for RF locks');
+  const rfAir = opts.rfAir === undefined ? undefined : parseAirAddress(opts.rfAir);
   if (!!opts.enrol !== !!opts.service) throw new Error('--enrol CODE and --service HOST:PORT go together');
   const specs = opts.reader.map(parseReaderSpec);
   const dataDir = path.resolve(opts.dataDir);
@@ -164,6 +171,24 @@ export async function simControlUnitCommand(
     let ready = false;
     let shown: number | undefined;
     const say = (line: string) => io.out.write(`${line}\n`);
+    let rf: RfNode | undefined;
+    if (rfAir) {
+      const eui64 = nodeEuiOf(dataDir);
+      const radio = await RadioPort.connect({ air: rfAir, ext: eui64, log });
+      cleanup.push(() => radio.close());
+      rf = new RfNode({
+        unitId: enrolment.deviceId,
+        store,
+        radio,
+        eui64,
+        counters: CounterFile.open(path.join(dataDir, 'rf-counters.json')),
+        log,
+        notify: () => client.sendEvents(),
+        onEvent: (e) => say(describeEvent(e)),
+        onStatusChange: () => void client.reportStatus(),
+      });
+      say(`RF node ${eui64} on the air at ${rfAir.host}:${rfAir.port}`);
+    }
     const unit: ControlUnit = new ControlUnit({
       deviceId: enrolment.deviceId,
       version: packageVersion(),
@@ -179,6 +204,7 @@ export async function simControlUnitCommand(
       onEvent: (e) => say(describeEvent(e)),
       onOutcome: (o) => say(describeOutcome(o)),
       onStatusChange: () => void client.reportStatus(),
+      ...(rf ? { rf } : {}),
     });
     cleanup.push(() => unit.stop());
     const announce = () => {
@@ -192,7 +218,7 @@ export async function simControlUnitCommand(
       upstream: enrolment.upstream,
       store,
       log,
-      handlers: { command: (p) => unit.command(p), enrolFinger: (p) => unit.enrolFinger(p) },
+      handlers: { command: (p) => unit.commandAll(p), enrolFinger: (p) => unit.enrolFinger(p) },
       status: () => [unit.status()],
       onSynced: (reply) => {
         unit.reload();
@@ -289,5 +315,9 @@ function describeStatus(unit: ControlUnit): string {
     if (d.lockdown) flags.push('lockdown');
     lines.push(`door ${d.doorId}: ${flags.join(', ')}`);
   }
+  for (const l of s.rfLocks)
+    lines.push(
+      `RF lock ${l.eui64} door ${l.doorId}: ${l.joined ? 'joined' : 'waiting to join'}, ${l.lastHeard === null ? 'not heard' : `heard ${Math.round((s.clock - l.lastHeard) / 1000)} s ago (LQI ${l.lqi})`}, revision ${l.revision}, blacklist ${l.blacklistSeq}${l.battery === null ? '' : `, battery ${l.battery}%`}, ${l.refused} refused`,
+    );
   return lines.join('\n');
 }

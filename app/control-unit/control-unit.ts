@@ -4,6 +4,7 @@ import type { DeviceStore, OutgoingEvent } from '../devices/device-store.js';
 import type { DoorCommand, MethodParams, MethodResult, UnitStatus } from '../devices/protocol.js';
 import type { Log } from '../log.js';
 import type { SerialTransport } from '../ports/serial.js';
+import type { RfNode } from '../rf/rf-node.js';
 import {
   CardPresenter,
   type PinVerifier,
@@ -82,6 +83,8 @@ export interface ControlUnitOptions {
   onStatusChange?: () => void;
   /** Every presentation finished (the CLI prints a line). */
   onOutcome?: (outcome: PresentationOutcome) => void;
+  /** The unit's RF node for its RF locks (`--rf-air`): started, reloaded and stopped with the unit. */
+  rf?: RfNode;
 }
 
 export class ControlUnit {
@@ -138,6 +141,7 @@ export class ControlUnit {
   /** Loads the replica (if any) and starts the readers and the door timers. */
   start(): void {
     this.reload();
+    this.o.rf?.start();
     const every = this.o.tickMs ?? 250;
     if (every > 0) {
       this.timer = setInterval(() => this.tick(), every);
@@ -149,6 +153,7 @@ export class ControlUnit {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    this.o.rf?.stop();
     await this.cards.stop();
     await Promise.all(this.links.map((l) => l.close()));
   }
@@ -160,6 +165,7 @@ export class ControlUnit {
 
   /** Rebuilds the tables from the replica (after every sync): new blacklist entries count at once. */
   reload(): void {
+    this.o.rf?.reload();
     const replica = this.o.store.replica();
     if (!replica) {
       for (const l of this.links) l.configure(undefined);
@@ -287,6 +293,45 @@ export class ControlUnit {
   }
 
   /**
+   * A door command for every door of this unit, its RF doors too: `open` on an RF door runs a remote
+   * open over the radio (challenge, then the open proved under the lock's key); an RF lock that does
+   * not answer, refuses, or is asked anything else counts as unreachable.
+   */
+  async commandAll(p: MethodParams<'command'>): Promise<MethodResult<'command'>> {
+    const rfDoors = new Set(this.o.rf?.doorIds() ?? []);
+    const wired = p.doorIds.filter((d) => !rfDoors.has(d));
+    const result = wired.length ? this.command({ ...p, doorIds: wired }) : { applied: [], unreachable: [] };
+    const rf = p.doorIds.filter((d) => rfDoors.has(d));
+    await Promise.all(
+      rf.map(async (doorId) => {
+        if (p.command !== 'open') {
+          result.unreachable.push(doorId);
+          return;
+        }
+        try {
+          await this.o.rf!.open(doorId, p.by);
+        } catch (err) {
+          this.o.log.warn({ doorId, err: String(err) }, 'control unit: an RF lock did not open');
+          result.unreachable.push(doorId);
+          return;
+        }
+        result.applied.push(doorId);
+        this.emit({
+          kind: 'device',
+          doorId,
+          userId: null,
+          credentialId: null,
+          reason: `command:${p.command}`,
+          detail: { by: p.by, rf: true },
+        });
+      }),
+    );
+    result.applied.sort((a, b) => a - b);
+    result.unreachable.sort((a, b) => a - b);
+    return result;
+  }
+
+  /**
    * Reads a finger at the door's reader for enrolment (`enrolFinger`): osdp_BIOREAD every
    * `fingerPollMs` until the reader answers a template or `timeoutMs` has passed, after any card
    * presentation under way there (and no card is served until it ends). Blinks amber while it waits.
@@ -367,7 +412,8 @@ export class ControlUnit {
       {
         readers: this.links.map((l) => l.status()).filter((s) => s !== undefined),
         doors: [...this.doors.values()].map((d) => d.runtime(now, this.timedOffice(d.doorId, now))),
-        refused: { ...(this.o.linkRefused?.() ?? {}) },
+        refused: { ...(this.o.linkRefused?.() ?? {}), ...(this.o.rf?.refusedCounts() ?? {}) },
+        rfLocks: this.o.rf?.status() ?? [],
       },
     );
   }

@@ -122,4 +122,45 @@ describe('DeviceStore', () => {
     ]);
     store.close();
   });
+
+  it('gives each unit behind a gateway its own RF network, RF locks and their doors', () => {
+    const store = DeviceStore.open(tempDir(), randomBytes(32));
+    const lock = (unitId: number, doorId: number, eui64: string) => ({
+      unitId,
+      doorId,
+      eui64,
+      lockKey: '5e'.repeat(16),
+      joinKey: null,
+      mobileKey: null,
+    });
+    store.applySync(
+      sampleSyncReply({
+        revision: 4,
+        rfNetworks: [{ unitId: 7, networkKey: 'a1'.repeat(16), keyVersion: 1, panId: 0x1234 }],
+        rfLocks: [lock(7, 3, '00124B0000000001'), lock(8, 2, '00124B0000000002')],
+      }),
+    );
+    const forSeven = store.syncFor(7, { revision: 0, blacklistSeq: 0 })!;
+    expect(forSeven.rf).toEqual({ networkKey: 'a1'.repeat(16), keyVersion: 1, panId: 0x1234 });
+    expect(forSeven.rfLocks?.map((l) => l.eui64)).toEqual(['00124B0000000001']);
+    // Door 3 has its reader on unit 8, but its RF lock on unit 7: its tables go to unit 7 too.
+    expect(forSeven.doors.map((d) => d.door.doorId).sort()).toEqual([1, 2, 3]);
+    expect(store.syncFor(8, { revision: 0, blacklistSeq: 0 })!.rf).toBeNull();
+    store.close();
+  });
+
+  it('turns an RF lock’s audit records into events once, per lock memory', () => {
+    const store = DeviceStore.open(tempDir(), randomBytes(32));
+    const toEvent = (r: { seq: number }) => event(7, r.seq);
+    const records = [{ seq: 1 }, { seq: 2 }, { seq: 3 }];
+    expect(store.receiveRfRecords('00124B0000000001', 'LK-1', records, toEvent)).toBe(3);
+    expect(
+      store.receiveRfRecords('00124B0000000001', 'LK-1', [{ seq: 2 }, { seq: 3 }, { seq: 4 }], toEvent),
+    ).toBe(4);
+    expect(store.pendingCount()).toBe(4);
+    // A lock whose memory started again (a new serial) numbers from 1 again: not taken for repeats.
+    expect(store.receiveRfRecords('00124B0000000001', 'LK-2', [{ seq: 1 }], toEvent)).toBe(1);
+    expect(store.pendingCount()).toBe(5);
+    store.close();
+  });
 });

@@ -8,6 +8,8 @@ import type {
   CardKeySet,
   ReaderConfig,
   ReplicaCard,
+  RfLockConfig,
+  RfNetworkConfig,
   SyncParams,
   DeviceKind,
   SyncReply,
@@ -37,6 +39,11 @@ const SCHEMA = `
     seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL) STRICT;
   -- Per sender (a unit behind a gateway), the highest event number stored: see event-sequence.ts.
   CREATE TABLE IF NOT EXISTS receipt (sender_id INTEGER PRIMARY KEY, high_water INTEGER NOT NULL) STRICT;
+  -- Per RF lock (its EUI-64 and its memory's serial: a lock whose memory starts again numbers its audit
+  -- records from 1 again), the highest audit record seq turned into an event.
+  CREATE TABLE IF NOT EXISTS rf_receipt (
+    eui64 TEXT NOT NULL, serial TEXT NOT NULL, high_water INTEGER NOT NULL,
+    PRIMARY KEY (eui64, serial)) STRICT;
 `;
 
 /** The small, always-whole part of the replica. */
@@ -50,6 +57,12 @@ export interface ReplicaState {
   blacklistSeq: number;
   /** The revision of the last full reload of the cards: a unit holding less needs them whole. */
   cardsBase: number;
+  /** This control unit's RF network (null: no RF node); absent in a replica from before RF locks. */
+  rf?: RfNetworkConfig | null;
+  /** A gateway's: its units' RF networks. */
+  rfNetworks?: (RfNetworkConfig & { unitId: number })[];
+  /** The RF locks (a gateway's: of all its units). */
+  rfLocks?: RfLockConfig[];
 }
 
 /** An event before it is numbered for the hop upstream. */
@@ -149,6 +162,9 @@ export class DeviceStore {
         units: reply.units,
         blacklistSeq: reply.blacklist.latestSeq,
         cardsBase: reply.cards.full ? reply.revision : (before?.cardsBase ?? 0),
+        rf: reply.rf ?? null,
+        rfNetworks: reply.rfNetworks ?? [],
+        rfLocks: reply.rfLocks ?? [],
       };
       this.setMeta('replica', state);
     })();
@@ -180,7 +196,10 @@ export class DeviceStore {
     const r = this.replica();
     if (!r) return undefined;
     const readers = r.readers.filter((x) => x.unitId === unitId);
-    const doorIds = new Set(readers.map((x) => x.doorId));
+    const rfLocks = (r.rfLocks ?? []).filter((x) => x.unitId === unitId);
+    const network = (r.rfNetworks ?? []).find((x) => x.unitId === unitId);
+    // An RF door has no reader: its tables go to the unit whose RF node serves its lock.
+    const doorIds = new Set([...readers.map((x) => x.doorId), ...rfLocks.map((x) => x.doorId)]);
     const fullCards = held.revision < r.cardsBase || held.revision > r.revision;
     const cards = (
       fullCards
@@ -207,6 +226,10 @@ export class DeviceStore {
       units: [],
       cards: { full: fullCards, upsert: cards, remove: removed },
       blacklist: { full: fullBlacklist, entries, latestSeq: r.blacklistSeq },
+      rf: network
+        ? { networkKey: network.networkKey, keyVersion: network.keyVersion, panId: network.panId }
+        : null,
+      rfLocks,
     };
   }
 
@@ -216,7 +239,7 @@ export class DeviceStore {
    */
   ownStatus(
     own: { deviceId: number; kind: DeviceKind; version: string; clock: number; online: boolean },
-    extra: Partial<Pick<UnitStatus, 'readers' | 'doors' | 'refused'>> = {},
+    extra: Partial<Pick<UnitStatus, 'readers' | 'doors' | 'refused' | 'rfLocks'>> = {},
   ): UnitStatus {
     const held = this.syncParams();
     return {
@@ -229,6 +252,7 @@ export class DeviceStore {
       readers: extra.readers ?? [],
       doors: extra.doors ?? [],
       refused: extra.refused ?? {},
+      rfLocks: extra.rfLocks ?? [],
     };
   }
 
@@ -271,5 +295,48 @@ export class DeviceStore {
       if (highWater !== mark) this.s.setReceipt!.run(senderId, highWater);
       return highWater;
     })();
+  }
+
+  /**
+   * Takes an RF lock's audit records (its node's inbox): turns those after the lock's mark into events
+   * in the outbox and moves the mark, in one transaction, and returns the mark to acknowledge. A batch
+   * sent again (its acknowledgement lost on the air) is stored once.
+   */
+  receiveRfRecords<R extends { seq: number }>(
+    eui64: string,
+    serial: string,
+    records: readonly R[],
+    toEvent: (record: R) => OutgoingEvent,
+  ): number {
+    return this.db.transaction(() => {
+      const mark =
+        (this.db
+          .prepare('SELECT high_water FROM rf_receipt WHERE eui64 = ? AND serial = ?')
+          .pluck()
+          .get(eui64, serial) as number | undefined) ?? 0;
+      let high = mark;
+      for (const r of [...records].sort((a, b) => a.seq - b.seq)) {
+        if (r.seq <= high) continue;
+        this.s.enqueue!.run(JSON.stringify(toEvent(r)));
+        high = r.seq;
+      }
+      if (high !== mark)
+        this.db
+          .prepare(
+            'INSERT INTO rf_receipt (eui64, serial, high_water) VALUES (?, ?, ?) ON CONFLICT(eui64, serial) DO UPDATE SET high_water = excluded.high_water',
+          )
+          .run(eui64, serial, high);
+      return high;
+    })();
+  }
+
+  /** The fingerprint of the join key an RF lock last joined with (the node answered its join). */
+  rfJoinedWith(eui64: string): string | undefined {
+    return this.getMeta<Record<string, string>>('rfJoined')?.[eui64];
+  }
+
+  /** Records that an RF lock joined with the join key of this fingerprint. */
+  setRfJoinedWith(eui64: string, fingerprint: string): void {
+    this.setMeta('rfJoined', { ...this.getMeta<Record<string, string>>('rfJoined'), [eui64]: fingerprint });
   }
 }

@@ -91,6 +91,7 @@ describe('the device protocol', () => {
       readers: [],
       doors: [],
       refused: {},
+      rfLocks: [],
     };
     await expect(client.call('status', { units: [status] })).rejects.toBeInstanceOf(DeviceProtocolError);
     client.close();

@@ -78,6 +78,34 @@ export const DoorRuntime = z.strictObject({
 });
 export type DoorRuntime = z.infer<typeof DoorRuntime>;
 
+/** An EUI-64 (an RF radio's address) as 16 upper-case hex digits, as printed on its label. */
+const Eui64Hex = z.string().regex(/^[0-9A-F]{16}$/, 'an EUI-64 as 16 upper-case hex digits');
+
+/** An RF lock as its control unit's RF node reports it (app/rf/rf-node.ts). */
+export const RfLockStatus = z.strictObject({
+  eui64: Eui64Hex,
+  doorId: Id,
+  /** It talks under the network key (it joined, now or before). */
+  joined: z.boolean(),
+  /** Epoch milliseconds of its last authenticated frame, or null when not heard since the unit started. */
+  lastHeard: z.number().int().nonnegative().nullable(),
+  /** Link quality of its last frame, 0–255. */
+  lqi: z.number().int().min(0).max(255).nullable(),
+  /** Percent, from its last report. */
+  battery: z.number().int().min(0).max(100).nullable(),
+  /** The configuration revision it holds (0: none yet). */
+  revision: Seq,
+  blacklistSeq: Seq,
+  /** Its X25519 identity key (hex), once reported. */
+  publicKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+  /** Its requests the node refused (remote opens it refused, bad messages) since the unit started. */
+  refused: Seq,
+});
+export type RfLockStatus = z.infer<typeof RfLockStatus>;
+
 /** Datagrams the device's link endpoint refused, by reason (app/link RefusalCounts). */
 const RefusedCounts = z.record(z.string().max(40), Seq);
 
@@ -99,6 +127,8 @@ export const UnitStatus = z.strictObject({
   readers: z.array(ReaderStatus).max(127),
   doors: z.array(DoorRuntime).max(127),
   refused: RefusedCounts,
+  /** The RF locks its RF node serves (none without one). */
+  rfLocks: z.array(RfLockStatus).max(10_000).default([]),
 });
 export type UnitStatus = z.infer<typeof UnitStatus>;
 
@@ -159,6 +189,36 @@ export const CardKeySet = z.strictObject({
 });
 export type CardKeySet = z.infer<typeof CardKeySet>;
 
+/** A control unit's RF network (its RF node's PAN), with the network key every lock on it holds. */
+export const RfNetworkConfig = z.strictObject({
+  networkKey: Hex16,
+  keyVersion: z.number().int().min(1).max(255),
+  panId: z.number().int().min(0).max(0xfffe),
+});
+export type RfNetworkConfig = z.infer<typeof RfNetworkConfig>;
+
+/** An RF lock a control unit's RF node serves. */
+export const RfLockConfig = z.strictObject({
+  unitId: Id,
+  doorId: Id,
+  eui64: Eui64Hex,
+  /** The door's lock key: remote opens are proved under it. */
+  lockKey: Hex16,
+  /** The one-time join key until the lock joined, then null. */
+  joinKey: Hex16.nullable(),
+  /** The mobile group key wrapped for the lock's X25519 key, when it has one to get. */
+  mobileKey: z
+    .strictObject({
+      groupKeyId: z.string().regex(/^[0-9a-f]{16}$/),
+      wrapped: z
+        .string()
+        .regex(/^([0-9a-f]{2})+$/)
+        .max(1000),
+    })
+    .nullable(),
+});
+export type RfLockConfig = z.infer<typeof RfLockConfig>;
+
 /** Asks for what changed after the revision (and blacklist sequence) the device holds. */
 export const SyncParams = z.strictObject({ revision: Seq, blacklistSeq: Seq });
 export type SyncParams = z.infer<typeof SyncParams>;
@@ -184,6 +244,18 @@ export const SyncReply = z.strictObject({
     entries: z.array(WireBlacklistEntry),
     latestSeq: Seq,
   }),
+  /**
+   * The RF network of the control unit asking (null: it hosts no RF node). Optional, not defaulted, so a
+   * reply built before RF locks existed still type-checks; absent reads as null.
+   */
+  rf: RfNetworkConfig.nullable().optional(),
+  /** For a gateway: the RF network of each of its units that hosts one (absent reads as none). */
+  rfNetworks: z
+    .array(RfNetworkConfig.extend({ unitId: Id }))
+    .max(10_000)
+    .optional(),
+  /** The RF locks of the unit asking (for a gateway: of all its units); absent reads as none. */
+  rfLocks: z.array(RfLockConfig).max(100_000).optional(),
 });
 export type SyncReply = z.infer<typeof SyncReply>;
 

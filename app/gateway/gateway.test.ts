@@ -207,6 +207,32 @@ describe('gateway', () => {
     expect(s.unit.commands).toEqual([{ command: 'open', doorIds: [10], by: 'alice' }]);
   });
 
+  it('gives a unit its RF network and RF locks, and passes it the commands for their doors', async () => {
+    const s = await site();
+    const model = s.upstream.model;
+    model.doors.push({ ...model.doors[0]!, door: { ...model.doors[0]!.door, doorId: 13 } });
+    model.rfNetworks.push({ unitId: 2, networkKey: 'a1'.repeat(16), keyVersion: 1, panId: 0x1234 });
+    model.rfLocks.push({
+      unitId: 2,
+      doorId: 13,
+      eui64: '00124B0001A2B3C4',
+      lockKey: '5e'.repeat(16),
+      joinKey: null,
+      mobileKey: null,
+    });
+    model.revision += 1;
+    await s.startUnit();
+    await until(() => !!s.unit.store.replica()?.rf, 'the unit to get its RF network');
+    const replica = s.unit.store.replica()!;
+    expect(replica.rf).toEqual({ networkKey: 'a1'.repeat(16), keyVersion: 1, panId: 0x1234 });
+    expect(replica.rfLocks?.map((l) => l.doorId)).toEqual([13]);
+    expect(replica.doors.map((d) => d.door.doorId).sort()).toEqual([10, 12, 13]);
+    await until(() => s.gateway.units.online(2), 'the unit to report');
+    const reply = await s.upstream.command(1, { command: 'open', doorIds: [13], by: 'alice' });
+    expect(reply).toEqual({ applied: [13], unreachable: [] });
+    expect(s.unit.commands).toEqual([{ command: 'open', doorIds: [13], by: 'alice' }]);
+  });
+
   it('passes a fingerprint read to the unit that owns the door and its template back', async () => {
     const s = await site();
     await s.startUnit();

@@ -290,12 +290,14 @@ export class Gateway {
    * `unreachable`; `applied` is what the units said they applied.
    */
   async command(p: CommandParams): Promise<CommandReply> {
-    const readers = this.store.replica()?.readers ?? [];
+    const replica = this.store.replica();
+    // A door belongs to the units with a reader at it, or whose RF node serves its RF lock.
+    const doorsOfUnits = [...(replica?.readers ?? []), ...(replica?.rfLocks ?? [])];
     const byUnit = new Map<number, Set<number>>();
     const applied = new Set<number>();
     const unreachable = new Set<number>();
     for (const doorId of new Set(p.doorIds)) {
-      const owners = new Set(readers.filter((r) => r.doorId === doorId).map((r) => r.unitId));
+      const owners = new Set(doorsOfUnits.filter((r) => r.doorId === doorId).map((r) => r.unitId));
       if (owners.size === 0) unreachable.add(doorId);
       for (const unitId of owners) {
         const doors = byUnit.get(unitId) ?? new Set<number>();

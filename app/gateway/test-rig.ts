@@ -10,6 +10,7 @@ import type {
   MethodResult,
   ReaderConfig,
   ReplicaCard,
+  RfLockConfig,
   SyncParams,
   SyncReply,
   UnitConfig,
@@ -83,6 +84,9 @@ export class TestModel {
   doors: DoorTablesData[] = [];
   readers: ReaderConfig[] = [];
   units: UnitConfig[] = [];
+  /** RF locks and the RF networks of the units that host an RF node. */
+  rfLocks: RfLockConfig[] = [];
+  rfNetworks: NonNullable<SyncReply['rfNetworks']> = [];
   private readonly cards = new Map<number, { card: ReplicaCard; revision: number }>();
   private readonly removed = new Map<number, number>();
   blacklist: { seq: number; credentialId: number; expiresAt: number }[] = [];
@@ -137,6 +141,8 @@ export class TestModel {
         entries: this.blacklist.filter((e) => fullBlacklist || e.seq > held.blacklistSeq),
         latestSeq: this.blacklist.at(-1)?.seq ?? 0,
       },
+      rfNetworks: this.rfNetworks,
+      rfLocks: this.rfLocks,
     };
   }
 }
