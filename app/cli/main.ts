@@ -17,6 +17,7 @@ import { resetPasswordCommand } from './operator-commands.js';
 import { registerOsdpCommands } from './osdp-commands.js';
 import { exportCommand, importCommand } from './site-commands.js';
 import { registerSimCommands } from './sim-commands.js';
+import { registerRelayCommand } from '../relay/relay-cli.js';
 import { DEFAULT_GATEWAY_LISTEN, gatewayCommand } from '../gateway/gateway-command.js';
 
 function port(value: string): number {
@@ -188,6 +189,7 @@ export function buildProgram(): Command {
     )
     .action((opts) => gatewayCommand(opts, log()));
 
+  registerRelayCommand(program, log);
   registerSimCommands(program, log);
   registerOsdpCommands(program);
   return program;

@@ -27,7 +27,8 @@ function hostNames(): string[] {
   return [...new Set(['localhost', os.hostname()])];
 }
 
-async function generate(now: Date): Promise<{ cert: string; key: string }> {
+/** A new self-signed ECDSA P-256 server certificate and its PKCS#8 key, both PEM (also the relay's). */
+export async function generate(now: Date): Promise<{ cert: string; key: string }> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
