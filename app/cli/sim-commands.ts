@@ -19,6 +19,8 @@ import { packageVersion } from '../package-info.js';
 import { simControlUnitCommand, type SimCuOptions } from '../control-unit/cli.js';
 import { simLockCommand, simLockOptions, type SimLockOptions } from '../lock/cli.js';
 import { simPpdCommand, simPpdOptions, type SimPpdOptions } from '../ppd/cli.js';
+import { registerSimAirCommand } from '../rf/air-cli.js';
+import { registerRfDeviceCommands } from '../rf/rf-lock-cli.js';
 import { openSerial, OsdpToolError, parseAddress, parseBaud, parseKey } from './osdp-commands.js';
 
 /**
@@ -384,4 +386,19 @@ export function registerSimCommands(program: Command, log: () => Log): void {
     );
   for (const o of simPpdOptions()) ppd.addOption(o);
   ppd.action((opts: SimPpdOptions) => simPpdCommand(opts, undefined, { log: log() }));
+  sim
+    .command('phone')
+    .description(
+      'the phone app: enrols with the relay, fetches mobile keys, opens locks over their --ble port; commands on stdin',
+    )
+    .requiredOption(
+      '--state <file>',
+      'the phone’s device key, enrolment and keys (mode 0600); made if missing',
+    )
+    .option('--label <name>', 'the name the operator sees for this phone (a new phone only)')
+    .action(async (opts: { state: string; label?: string }) =>
+      (await import('../mobile/phone-cli.js')).simPhoneCommand(opts),
+    );
+  registerSimAirCommand(sim, log);
+  registerRfDeviceCommands(sim, log);
 }

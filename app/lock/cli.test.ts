@@ -119,6 +119,7 @@ describe('lintel sim lock', () => {
       '--drift-ppm',
       '--battery',
       '--capacity',
+      '--ble',
     ]);
   });
 });

@@ -6,6 +6,8 @@ import { DesfireClient } from '../desfire/index.js';
 import { CardShelf } from '../ncoder/card-shelf.js';
 import type { SerialTransport } from '../ports/serial.js';
 import { pacedTransport } from '../serial-link/paced.js';
+import { serveMobileOpenings } from '../mobile/mobile-openings.js';
+import { describeMobileOutcome } from '../mobile/opening.js';
 import { LockMemory } from './lock-memory.js';
 import type { LockResponse } from './lock-messages.js';
 import { LockPpdEnd } from './lock-ppd-end.js';
@@ -29,6 +31,8 @@ export interface SimLockOptions {
   battery?: number;
   /** Blacklist entries (a new lock only). */
   capacity?: number;
+  /** UDP port phones open the lock on (the BLE-like link); absent: no phones. */
+  ble?: number;
 }
 
 export const LOCK_HELP = [
@@ -63,6 +67,9 @@ export function simLockOptions(): Option[] {
     new Option('--capacity <n>', 'a new lock’s blacklist capacity (default 4000)').argParser(
       integerOption(1, 65_535, 'capacity'),
     ),
+    new Option('--ble <port>', 'UDP port phones open the lock on (the BLE-like link, loopback)').argParser(
+      integerOption(0, 65_535, 'ble'),
+    ),
   ];
 }
 
@@ -73,7 +80,7 @@ export function describeLock(memory: LockMemory, out: { lockedOut?: boolean } = 
   return [
     `lock ${r.serial} (${r.firmware}): ${r.doorId === null ? 'not initialised' : `door ${r.doorId}`}, key version ${r.keyVersion}, revision ${r.revision}`,
     `blacklist ${r.blacklistSize}/${r.blacklistCapacity} to seq ${r.blacklistSeq}, clock ${new Date(r.clock * 1000).toISOString()} (drift ${s.clock.driftPpm} ppm), battery ${r.battery}%`,
-    `audit to seq ${r.auditSeq} (${s.audit.records.length} kept)${s.office ? ', office mode on' : ''}${s.staged ? `, update staged ${s.staged.received}/${s.staged.totalBytes} bytes` : ''}${out.lockedOut ? ', refusing the PPD (too many failed authentications)' : ''}`,
+    `audit to seq ${r.auditSeq} (${s.audit.records.length} kept)${s.mobile ? `, mobile group key ${s.mobile.groupKeyId}` : ''}${s.office ? ', office mode on' : ''}${s.staged ? `, update staged ${s.staged.received}/${s.staged.totalBytes} bytes` : ''}${out.lockedOut ? ', refusing the PPD (too many failed authentications)' : ''}`,
   ].join('\n');
 }
 
@@ -113,6 +120,14 @@ export async function simLockCommand(
   const say = (line: string) => io.out.write(`${line}\n`);
   const shelf = new CardShelf(opts.cards && path.resolve(opts.cards));
   const lock = new OfflineLock(memory);
+  const mobile =
+    opts.ble === undefined
+      ? undefined
+      : await serveMobileOpenings({
+          port: opts.ble,
+          lock,
+          onOutcome: (o) => say(describeMobileOutcome(o)),
+        });
   const raw = await openPort(opts.port, opts.baud || 115_200);
   const transport = opts.baud > 0 ? pacedTransport(raw, opts.baud) : raw;
   const end = new LockPpdEnd(memory, transport, (r) => {
@@ -120,7 +135,7 @@ export async function simLockCommand(
     if (line) say(line);
   });
   say(
-    `${describeLock(memory)}\non ${opts.port}; cards ${shelf.dir ? `in ${shelf.dir}` : 'kept in memory (no --cards)'}. Type help for commands, Ctrl-C to stop.`,
+    `${describeLock(memory)}\non ${opts.port}${mobile ? `, phones on udp 127.0.0.1:${mobile.port}` : ''}; cards ${shelf.dir ? `in ${shelf.dir}` : 'kept in memory (no --cards)'}. Type help for commands, Ctrl-C to stop.`,
   );
 
   let busy: Promise<void> = Promise.resolve();
@@ -156,6 +171,7 @@ export async function simLockCommand(
   io.input.pause?.();
   await busy;
   end.close();
+  await mobile?.close();
   await raw.close();
   if (lost) throw new Error(`${opts.port} went away: ${lost.message}`);
 }

@@ -5,6 +5,7 @@ import { Blacklist, type BlacklistEntry } from '../access/blacklist.js';
 import { DoorTablesData } from '../contract/methods/sync.js';
 import type { DENIAL_REASONS } from '../contract/deny-reasons.js';
 import { writeFileAtomic } from '../keys/atomic-file.js';
+import { newX25519Pair, type RawX25519Pair } from '../mobile/group-key.js';
 import { packageVersion } from '../package-info.js';
 import {
   FACTORY_LOCK_KEY,
@@ -33,6 +34,7 @@ export const BATTERY_LOW_PERCENT = 15;
 const MAX_U32 = 0xffff_ffff;
 
 const Hex16 = z.string().regex(/^[0-9a-f]{32}$/);
+const Hex32 = z.string().regex(/^[0-9a-f]{64}$/);
 const Int = z.number().int();
 
 const AuditRing = z.strictObject({
@@ -82,6 +84,17 @@ export const LockState = z.strictObject({
     .nullable(),
   /** Failed PPD authentications in a row, and until when (lock clock, ms) the lock refuses to try. */
   auth: z.strictObject({ failures: Int.min(0), lockedUntilMs: z.number() }),
+  /**
+   * The lock's X25519 identity, made at the factory: the NCoder wraps the mobile group key for its
+   * public key (docs/mobile-keys.md). Optional: a file from before mobile keys has none, and gets one
+   * when it is next opened (as a firmware update would make it).
+   */
+  identity: z.strictObject({ privateKey: Hex32, publicKey: Hex32 }).optional(),
+  /** The site's mobile group key, unwrapped at a commit; absent or null: the lock takes no phones. */
+  mobile: z
+    .strictObject({ groupKeyId: z.string().regex(/^[0-9a-f]{16}$/), groupKey: Hex32 })
+    .nullable()
+    .optional(),
 });
 export type LockState = z.infer<typeof LockState>;
 
@@ -119,7 +132,16 @@ export function factoryState(nowMs: number, o: FactoryOptions = {}): LockState {
     office: false,
     staged: null,
     auth: { failures: 0, lockedUntilMs: 0 },
+    identity: newIdentity(),
+    mobile: null,
   };
+}
+
+function newIdentity(): { privateKey: string; publicKey: string } {
+  const pair = newX25519Pair();
+  const out = { privateKey: pair.privateKey.toString('hex'), publicKey: pair.publicKey.toString('hex') };
+  pair.privateKey.fill(0);
+  return out;
 }
 
 /** The new audit record's fields (seq and time come from the lock). */
@@ -176,6 +198,7 @@ export class LockMemory {
       );
     }
     const m = new LockMemory(parsed.data, file, hostNow);
+    if (!m.s.identity) m.update((s) => (s.identity = newIdentity()));
     const staged = m.s.staged;
     // A staging file shorter than the state says (lost, or copied without it): the transfer starts over.
     if (staged && m.stagedBytes().length !== staged.received) m.s.staged = { ...staged, received: 0 };
@@ -379,6 +402,22 @@ export class LockMemory {
       this.audit({ event: 'battery-low', detail: `${percent}%` });
   }
 
+  /** The lock's X25519 identity (raw), or undefined for a state without one (in memory only). */
+  identityPair(): RawX25519Pair | undefined {
+    const id = this.s.identity;
+    return (
+      id && { privateKey: Buffer.from(id.privateKey, 'hex'), publicKey: Buffer.from(id.publicKey, 'hex') }
+    );
+  }
+
+  /** The mobile group key the lock holds, or undefined: it takes no phones yet. */
+  mobileKey(): { groupKeyId: Buffer; groupKey: Buffer } | undefined {
+    const m = this.s.mobile;
+    return m
+      ? { groupKeyId: Buffer.from(m.groupKeyId, 'hex'), groupKey: Buffer.from(m.groupKey, 'hex') }
+      : undefined;
+  }
+
   /** What the lock says about itself. */
   report(): LockReport {
     const s = this.s;
@@ -395,6 +434,7 @@ export class LockMemory {
       battery: s.battery,
       clock: this.nowSeconds(),
       auditSeq: newest?.seq ?? 0,
+      ...(s.identity && { publicKey: s.identity.publicKey }),
     };
   }
 }

@@ -1,4 +1,5 @@
 import { Blacklist } from '../access/blacklist.js';
+import { groupKeyIdOf, unwrapGroupKey } from '../mobile/group-key.js';
 import type { LockUpdate } from '../ppd/round.js';
 import type { LockMemory, LockState } from './lock-memory.js';
 import {
@@ -134,6 +135,23 @@ export class LockProgramming {
       return drop('INVALID_UPDATE', `the blacklist cannot be stored: ${err.message}`);
     }
     list.advanceTo(update.blacklist.latestSeq);
+    // The mobile group key before anything changes too: an update whose key does not open is refused
+    // whole (it was wrapped for another lock), rather than applied without phones working.
+    let mobile: LockState['mobile'];
+    if (update.mobileKey) {
+      const identity = this.m.identityPair();
+      const key = identity && unwrapGroupKey(Buffer.from(update.mobileKey.wrapped, 'hex'), identity);
+      if (!key)
+        return drop(
+          'INVALID_UPDATE',
+          'the mobile group key was not wrapped for this lock: read its public key again and re-issue',
+        );
+      const id = groupKeyIdOf(key).toString('hex');
+      if (id !== update.mobileKey.groupKeyId)
+        return drop('INVALID_UPDATE', `the mobile group key is ${id}, not ${update.mobileKey.groupKeyId}`);
+      mobile = { groupKeyId: id, groupKey: key.toString('hex') };
+      key.fill(0);
+    }
     const byId = new Map<number, number>();
     for (const e of update.blacklist.entries)
       byId.set(e.credentialId, Math.max(byId.get(e.credentialId) ?? 0, Math.min(e.expiresAt, 0xffff_ffff)));
@@ -149,12 +167,13 @@ export class LockProgramming {
       next.keyVersion = update.newLockKey.version;
     }
     if (s.doorId !== update.doorId) next.office = false;
+    if (mobile) next.mobile = mobile;
     next.staged = null;
     this.m.replace(next);
     this.m.stageClear();
     this.m.audit({
       event: 'updated',
-      detail: `revision ${update.revision}, blacklist ${list.length} entries to ${list.sequence}${update.newLockKey ? `, key version ${update.newLockKey.version}` : ''}`,
+      detail: `revision ${update.revision}, blacklist ${list.length} entries to ${list.sequence}${update.newLockKey ? `, key version ${update.newLockKey.version}` : ''}${mobile ? `, mobile group key ${mobile.groupKeyId}` : ''}`,
     });
     return { type: 'commit', report: this.m.report() };
   }

@@ -1,4 +1,10 @@
-import { decide, type Decision } from '../access/engine.js';
+import {
+  decide,
+  type CredentialData,
+  type Decision,
+  type DenyReason,
+  type Presented,
+} from '../access/engine.js';
 import { credentialDataOf } from '../card/access-data.js';
 import type { CardAuditRecord } from '../card/audit-record.js';
 import { CardError } from '../card/card-error.js';
@@ -152,25 +158,18 @@ export class OfflineLock {
         }
       }
 
-      // 2. The decision, on the lock's clock.
-      const decision = this.decide(access, at);
-      if (decision.granted) {
-        out.granted = true;
-        if (decision.action === 'office-toggle') {
-          const on = !m.state.office;
-          m.update((s) => {
-            s.office = on;
-          });
-          out.action = on ? 'office-on' : 'office-off';
-        } else out.action = 'open';
-      } else out.reason = decision.reason;
-      const event =
-        out.action === 'office-on' ? 'office-opened' : out.action === 'office-off' ? 'office-closed' : null;
-      const main: CardAuditRecord = decision.granted
-        ? { event: event ?? 'granted', reason: null, doorId, at, credentialId: access.credentialId }
-        : { event: 'denied', reason: decision.reason, doorId, at, credentialId: access.credentialId };
+      // 2. The decision, on the lock's clock (the same path as a phone's: app/mobile/opening.ts).
+      const acted = this.act(
+        access.credentialId,
+        this.decideAt(credentialDataOf(access), { card: true }, at),
+      );
+      out.granted = acted.granted;
+      out.action = acted.action;
+      out.reason = acted.reason;
+      const main: CardAuditRecord = acted.granted
+        ? { event: acted.event, reason: null, doorId, at, credentialId: access.credentialId }
+        : { event: 'denied', reason: acted.reason, doorId, at, credentialId: access.credentialId };
       records.push(main);
-      m.audit({ event: main.event, credentialId: access.credentialId, reason: main.reason });
 
       // 3. The card's audit trail (the door has already acted: a card pulled now loses only its record).
       try {
@@ -185,17 +184,51 @@ export class OfflineLock {
     }
   }
 
-  /** The engine's answer for a card's access data at `at` (the lock's clock, epoch seconds). */
-  private decide(access: NonNullable<LockReading['access']>, at: number): Decision {
+  /**
+   * The engine's answer for a credential at this door at `at` (the lock's clock, epoch seconds), with
+   * what was presented: a card's access data or a phone token's, the same rules for both.
+   */
+  decideAt(credential: CredentialData, presented: Presented, at: number): Decision {
     const s = this.memory.state;
     const entry = doorEntryOf(s.tables!, zoneTableFor(s.timeZone!, at * 1000), this.memory.blacklist);
-    return decide(
-      credentialDataOf(access),
-      entry.policy,
-      { privacy: false },
-      { card: true },
-      entry.tables,
-      at,
-    );
+    return decide(credential, entry.policy, { privacy: false }, presented, entry.tables, at);
+  }
+
+  /**
+   * Does what a decision says and records it in the lock's ring: opens (or toggles office mode for a
+   * credential with the office privilege at an office door) or refuses. Card and phone both end here.
+   */
+  act(credentialId: number, decision: Judged, detail?: string): Acted {
+    const m = this.memory;
+    if (!decision.granted) {
+      m.audit({ event: 'denied', credentialId, reason: decision.reason, ...(detail && { detail }) });
+      return { granted: false, reason: decision.reason, action: null, event: 'denied' };
+    }
+    let action: Acted['action'] = 'open';
+    if (decision.action === 'office-toggle') {
+      const on = !m.state.office;
+      m.update((s) => {
+        s.office = on;
+      });
+      action = on ? 'office-on' : 'office-off';
+    }
+    const event =
+      action === 'office-on' ? 'office-opened' : action === 'office-off' ? 'office-closed' : 'granted';
+    m.audit({ event, credentialId, ...(detail && { detail }) });
+    return { granted: true, reason: null, action, event };
   }
 }
+
+/** What {@link OfflineLock.act} carries out: an engine Decision, or a refusal decided before it. */
+export type Judged =
+  { granted: true; action: 'open' | 'office-toggle' } | { granted: false; reason: DenyReason };
+
+/** What a decision did at the door. */
+export type Acted =
+  | {
+      granted: true;
+      reason: null;
+      action: 'open' | 'office-on' | 'office-off';
+      event: 'granted' | 'office-opened' | 'office-closed';
+    }
+  | { granted: false; reason: DenyReason; action: null; event: 'denied' };

@@ -9,7 +9,7 @@ export {
 export { NcoderDriver, type NcoderDriverOptions } from './ncoder-driver.js';
 export { NcoderError, isNcoderError, type NcoderErrorCode } from './ncoder-errors.js';
 export type { NcoderInfo } from './ncoder-messages.js';
-export type { CardActivation, LedColour } from './session-messages.js';
+export type { CardActivation, LedColour, SealTokenRequest } from './session-messages.js';
 export { NCODER_PRODUCT_ID, NCODER_VENDOR_ID } from './ncoder-usb-ids.js';
 export { NcoderSimulator, type NcoderSimulatorOptions } from './ncoder-simulator.js';
 export type { FieldCard } from './ncoder-field.js';

@@ -10,6 +10,8 @@ import {
 } from './ncoder-messages.js';
 import { pairConfirmation, pairingKeyPair, unwrapPairingKey, type PairingKeyPair } from './ncoder-pairing.js';
 import { SecureSession, authProof, deriveSessionKeys, proofMatches } from './ncoder-session.js';
+import { GROUP_KEY_BYTES, groupKeyIdOf, wrapGroupKey } from '../mobile/group-key.js';
+import { readTokenHeader, sealToken } from '../mobile/token.js';
 import type { CardField } from './ncoder-field.js';
 import { MAX_APDU, type SessionRequest, type SessionResponse } from './session-messages.js';
 
@@ -28,6 +30,10 @@ export interface NcoderDeviceOptions {
   pairingKey: Uint8Array | null;
   /** Persists a new pairing state (a key after PAIR, null after a factory reset); throwing refuses it. */
   onPairingChange?: (key: Uint8Array | null) => void;
+  /** The stored mobile group key (app/mobile), or null before the first `mobile-group`. */
+  groupKey?: Uint8Array | null;
+  /** Persists a new group key (made, or null after a factory reset); throwing refuses it. */
+  onGroupKeyChange?: (key: Uint8Array | null) => void;
 }
 
 /** Counters of what the device refused (diagnostics and tests). */
@@ -42,10 +48,12 @@ export class NcoderDevice {
   private pairingPair: PairingKeyPair | undefined;
   private pendingAuth: { rndA: Uint8Array; rndB: Uint8Array } | undefined;
   private session: SecureSession | undefined;
+  private groupKey: Uint8Array | null;
   readonly stats: NcoderDeviceStats = { malformed: 0, replayed: 0, forged: 0 };
 
   constructor(private readonly opts: NcoderDeviceOptions) {
     this.pairingKey = opts.pairingKey ? Uint8Array.from(opts.pairingKey) : null;
+    this.groupKey = opts.groupKey ? Uint8Array.from(opts.groupKey) : null;
   }
 
   /** True once a host paired it (until a factory reset). */
@@ -65,12 +73,20 @@ export class NcoderDevice {
     this.pendingAuth = undefined;
   }
 
-  /** Forgets the pairing key (the factory-reset button): the next host must pair it again. */
+  /**
+   * Forgets the pairing key (the factory-reset button): the next host must pair it again. The mobile
+   * group key goes too: an encoder reset to move it to another site must not carry this site's key.
+   */
   factoryReset(): void {
     this.endSession();
     this.opts.onPairingChange?.(null);
     this.pairingKey?.fill(0);
     this.pairingKey = null;
+    if (this.groupKey) {
+      this.opts.onGroupKeyChange?.(null);
+      this.groupKey.fill(0);
+      this.groupKey = null;
+    }
   }
 
   /** Handles one request message; returns the answer, or undefined when the request is dropped. */
@@ -180,6 +196,41 @@ export class NcoderDevice {
       case 'beep':
       case 'led':
         return { op: 'done' };
+      case 'mobile-group':
+      case 'wrap-group-key':
+      case 'seal-token':
+        return this.mobile(q);
+    }
+  }
+
+  /** The mobile key operations: the group key is made here and never leaves in clear. */
+  private mobile(
+    q: Extract<SessionRequest, { op: 'mobile-group' | 'wrap-group-key' | 'seal-token' }>,
+  ): SessionResponse {
+    if (q.op === 'mobile-group') {
+      if (this.groupKey) return { op: 'group', groupKeyId: groupKeyIdOf(this.groupKey), created: false };
+      const key = randomBytes(GROUP_KEY_BYTES);
+      try {
+        this.opts.onGroupKeyChange?.(key);
+      } catch {
+        return { op: 'failed', code: 'BAD_REQUEST', detail: 'the group key could not be stored' };
+      }
+      this.groupKey = key;
+      return { op: 'group', groupKeyId: groupKeyIdOf(key), created: true };
+    }
+    const key = this.groupKey;
+    if (!key)
+      return {
+        op: 'failed',
+        code: 'BAD_REQUEST',
+        detail: 'no mobile group key yet: send mobile-group first',
+      };
+    try {
+      if (q.op === 'wrap-group-key') return { op: 'wrapped', wrapped: wrapGroupKey(key, q.lockPublicKey) };
+      const token = sealToken(key, q);
+      return { op: 'token', tokenId: readTokenHeader(token).tokenId, token };
+    } catch (err) {
+      return { op: 'failed', code: 'BAD_REQUEST', detail: err instanceof Error ? err.message : 'refused' };
     }
   }
 }

@@ -6,7 +6,13 @@ import { NcoderError } from './ncoder-errors.js';
 import { BLOCK, PROTOCOL_VERSION, type DeviceMessage, type NcoderInfo } from './ncoder-messages.js';
 import { pairConfirmation, wrapPairingKey } from './ncoder-pairing.js';
 import { SecureSession, authProof, deriveSessionKeys, proofMatches } from './ncoder-session.js';
-import type { CardActivation, LedColour, SessionRequest, SessionResponse } from './session-messages.js';
+import type {
+  CardActivation,
+  LedColour,
+  SealTokenRequest,
+  SessionRequest,
+  SessionResponse,
+} from './session-messages.js';
 
 /**
  * The Service's driver for one opened NCoder: GET_INFO, PAIR, AUTH and the session requests, one at a
@@ -137,6 +143,30 @@ export class NcoderDriver {
   /** Sets the indicator LED. */
   led(colour: LedColour): Promise<void> {
     return this.done({ op: 'led', colour });
+  }
+
+  /**
+   * MOBILE-GROUP: makes the site's mobile group key inside the encoder if it has none; answers its id
+   * (the key itself never leaves the encoder in clear).
+   */
+  async mobileGroup(): Promise<{ groupKeyId: Buffer; created: boolean }> {
+    const a = await this.secure({ op: 'mobile-group' });
+    if (a.op !== 'group') throw new NcoderError('PROTOCOL', `ncoder: mobile-group answered ${a.op}`);
+    return { groupKeyId: Buffer.from(a.groupKeyId), created: a.created };
+  }
+
+  /** WRAP-GROUP-KEY: the group key wrapped for a lock's X25519 public key (app/mobile/group-key.ts). */
+  async wrapGroupKey(lockPublicKey: Uint8Array): Promise<Buffer> {
+    const a = await this.secure({ op: 'wrap-group-key', lockPublicKey });
+    if (a.op !== 'wrapped') throw new NcoderError('PROTOCOL', `ncoder: wrap-group-key answered ${a.op}`);
+    return Buffer.from(a.wrapped);
+  }
+
+  /** SEAL-TOKEN: a mobile key token sealed under the group key (app/mobile/token.ts). */
+  async sealToken(request: SealTokenRequest): Promise<{ tokenId: Buffer; token: Buffer }> {
+    const a = await this.secure({ op: 'seal-token', ...request });
+    if (a.op !== 'token') throw new NcoderError('PROTOCOL', `ncoder: seal-token answered ${a.op}`);
+    return { tokenId: Buffer.from(a.tokenId), token: Buffer.from(a.token) };
   }
 
   private async done(q: SessionRequest): Promise<void> {

@@ -177,6 +177,11 @@ export class NcoderLink {
     return this.exclusive(async () => (await this.session()).fieldReset());
   }
 
+  /** Runs `fn` with the authenticated encoder, alone: session ops that need no card (mobile keys). */
+  withSession<T>(fn: (driver: NcoderDriver) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => fn(await this.session()));
+  }
+
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.lock.then(fn);
     this.lock = run.catch(() => {});

@@ -36,6 +36,8 @@ interface StateFile {
   format: 'lintel-ncoder-sim/1';
   serial: string;
   pairingKey: string | null;
+  /** The mobile group key (hex); absent in files from before mobile keys. */
+  groupKey?: string | null;
 }
 
 interface Connection {
@@ -50,7 +52,12 @@ function readState(file: string): StateFile | undefined {
   if (
     s.format !== 'lintel-ncoder-sim/1' ||
     typeof s.serial !== 'string' ||
-    !(s.pairingKey === null || (typeof s.pairingKey === 'string' && /^[0-9a-f]{32}$/.test(s.pairingKey)))
+    !(s.pairingKey === null || (typeof s.pairingKey === 'string' && /^[0-9a-f]{32}$/.test(s.pairingKey))) ||
+    !(
+      s.groupKey === undefined ||
+      s.groupKey === null ||
+      (typeof s.groupKey === 'string' && /^[0-9a-f]{64}$/.test(s.groupKey))
+    )
   ) {
     throw new Error(`ncoder-sim: ${file} is not an NCoder simulator state file`);
   }
@@ -67,6 +74,9 @@ export class NcoderSimulator {
    */
   tamper: ((direction: ReportDirection, report: Uint8Array) => Uint8Array[]) | undefined;
   private readonly device: NcoderDevice;
+  /** What the state file holds (kept here so saving one key keeps the other). */
+  private pairingKey: Uint8Array | null;
+  private groupKey: Uint8Array | null;
   private readonly connections = new Set<Connection>();
   private active: Connection | undefined;
 
@@ -77,17 +87,26 @@ export class NcoderSimulator {
     if (!LABEL.test(this.serial) || !LABEL.test(firmware))
       throw new Error('ncoder-sim: serial and firmware are 1 to 20 printable ASCII characters, no spaces');
     const pairingKey = stored?.pairingKey ? Buffer.from(stored.pairingKey, 'hex') : null;
+    this.pairingKey = pairingKey;
+    this.groupKey = stored?.groupKey ? Buffer.from(stored.groupKey, 'hex') : null;
     this.device = new NcoderDevice({
       serial: this.serial,
       firmware,
       field: this.field,
       pairingKey,
+      groupKey: this.groupKey,
       onPairingChange: (key) => {
-        this.save(key);
+        this.pairingKey = key;
+        this.save();
         opts.log?.info({ serial: this.serial, paired: key !== null }, 'ncoder-sim: pairing changed');
       },
+      onGroupKeyChange: (key) => {
+        this.groupKey = key;
+        this.save();
+        opts.log?.info({ serial: this.serial, made: key !== null }, 'ncoder-sim: mobile group key changed');
+      },
     });
-    if (!stored) this.save(pairingKey);
+    if (!stored) this.save();
     this.descriptor = {
       vendorId: NCODER_VENDOR_ID,
       productId: NCODER_PRODUCT_ID,
@@ -197,12 +216,14 @@ export class NcoderSimulator {
       for (const r of this.tamper ? this.tamper('to-host', out) : [out]) c.end.send(r);
   }
 
-  private save(key: Uint8Array | null): void {
+  private save(): void {
     if (!this.opts.stateFile) return;
     const state: StateFile = {
       format: 'lintel-ncoder-sim/1',
       serial: this.serial,
-      pairingKey: key ? Buffer.from(key).toString('hex') : null,
+      pairingKey: this.pairingKey ? Buffer.from(this.pairingKey).toString('hex') : null,
+      // Written only once made, so a file from an encoder that never made one stays as it was.
+      ...(this.groupKey && { groupKey: Buffer.from(this.groupKey).toString('hex') }),
     };
     fs.mkdirSync(path.dirname(this.opts.stateFile), { recursive: true, mode: 0o700 });
     writeFileAtomic(this.opts.stateFile, `${JSON.stringify(state, null, 2)}\n`, 0o600);

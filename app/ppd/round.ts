@@ -58,6 +58,16 @@ export const LockUpdate = z.strictObject({
   cardKeys: LockCardKeys.optional(),
   /** Present at initialisation and at a lock key change: the key the lock authenticates the PPD with from now on. */
   newLockKey: z.strictObject({ key: Hex16, version: z.number().int().min(1).max(255) }).optional(),
+  /**
+   * The site's mobile group key wrapped for this lock's X25519 identity by the NCoder
+   * (app/mobile/group-key.ts); the lock unwraps it at the commit. Absent: the lock keeps what it has.
+   */
+  mobileKey: z
+    .strictObject({
+      groupKeyId: z.string().regex(/^[0-9a-f]{16}$/, 'a group key id as 16 lowercase hex digits'),
+      wrapped: z.string().regex(/^[0-9a-f]{160}$/, 'a wrapped group key as 160 lowercase hex digits'),
+    })
+    .optional(),
 });
 export type LockUpdate = z.infer<typeof LockUpdate>;
 
@@ -142,6 +152,11 @@ export const LockReport = z.strictObject({
   clock: EpochSeconds,
   /** The newest audit record's seq (0: none yet). */
   auditSeq: Seq,
+  /** The lock's X25519 identity public key (hex), for the NCoder to wrap the mobile group key to. */
+  publicKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type LockReport = z.infer<typeof LockReport>;
 

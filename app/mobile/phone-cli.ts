@@ -1,0 +1,111 @@
+import path from 'node:path';
+import readline from 'node:readline';
+import { Phone } from './phone.js';
+
+/**
+ * `lintel sim phone`: the phone app as a process. Its device key, relay enrolment and keys live in
+ * --state (made on the first start); commands come from stdin, one a line.
+ */
+
+/** Options of `lintel sim phone`. */
+export interface SimPhoneOptions {
+  state: string;
+  label?: string;
+}
+
+export const PHONE_HELP = [
+  'Commands:',
+  '  enrol URL FINGERPRINT CODE   enrol with the relay (the invitation the operator gave)',
+  '  fetch                        take the keys waiting at the relay; delete revoked ones',
+  '  keys                         the keys on this phone',
+  '  open HOST:PORT [PIN]         open the lock listening there (its --ble port)',
+  '  help                         this text',
+  'Ctrl-C (or the end of stdin) stops the phone.',
+].join('\n');
+
+const iso = (s: number) => new Date(s * 1000).toISOString();
+
+/** One console command; answers what to print. */
+export async function runPhoneLine(phone: Phone, line: string): Promise<string | undefined> {
+  const [cmd, ...args] = line.trim().split(/\s+/);
+  switch (cmd) {
+    case undefined:
+    case '':
+      return undefined;
+    case 'enrol': {
+      const [url, fingerprint, code] = args;
+      if (!url || !fingerprint || !code)
+        throw new Error('enrol URL FINGERPRINT CODE (as the console showed them)');
+      const phoneId = await phone.enrol(url, fingerprint, code);
+      return `enrolled as phone ${phoneId}: keys arrive with fetch once the operator issues them`;
+    }
+    case 'fetch': {
+      const s = await phone.fetch();
+      const parts = [
+        `${s.added.length} new key${s.added.length === 1 ? '' : 's'}`,
+        `${s.deleted.length} revoked and deleted`,
+      ];
+      if (s.refused.length) parts.push(`${s.refused.length} refused (not sealed for this phone)`);
+      return `fetched: ${parts.join(', ')}`;
+    }
+    case 'keys': {
+      const keys = phone.keys();
+      if (!keys.length) return 'no keys on this phone';
+      return keys
+        .map(
+          (k) =>
+            `${k.tokenId.slice(0, 8)}  group ${k.groupKeyId}  valid ${iso(k.notBefore)} to ${iso(k.notAfter)}`,
+        )
+        .join('\n');
+    }
+    case 'open': {
+      const m = /^(.+):(\d{1,5})$/.exec(args[0] ?? '');
+      if (!m) throw new Error('open HOST:PORT [PIN] (the lock’s --ble port)');
+      const r = await phone.open(m[1]!, Number(m[2]), { ...(args[1] !== undefined && { pin: args[1] }) });
+      return `lock ${r.lockId}: ${r.granted ? 'granted' : `denied (${r.reason})`}`;
+    }
+    case 'help':
+      return PHONE_HELP;
+    default:
+      throw new Error(`unknown command "${cmd}": type help`);
+  }
+}
+
+/** Runs the phone until SIGINT/SIGTERM or the end of stdin. */
+export async function simPhoneCommand(
+  opts: SimPhoneOptions,
+  io: { input: NodeJS.ReadableStream; out: NodeJS.WritableStream } = {
+    input: process.stdin,
+    out: process.stdout,
+  },
+): Promise<void> {
+  const phone = Phone.open(path.resolve(opts.state), { ...(opts.label && { label: opts.label }) });
+  const say = (line: string) => io.out.write(`${line}\n`);
+  say(
+    `phone ${phone.devicePublicKey.slice(2, 18)}…: ${phone.enrolled ? 'enrolled' : 'not enrolled'}, ${phone.keys().length} keys. Type help for commands, Ctrl-C to stop.`,
+  );
+  let busy: Promise<void> = Promise.resolve();
+  const rl = readline.createInterface({ input: io.input, terminal: false });
+  rl.on('line', (line) => {
+    busy = busy.then(async () => {
+      try {
+        const text = await runPhoneLine(phone, line);
+        if (text) say(text);
+      } catch (err) {
+        say(`error: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      rl.close();
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    rl.on('close', stop);
+  });
+  await busy;
+}
