@@ -22,6 +22,8 @@ import {
 import { DeviceEnrolment } from './device-enrolment.js';
 import { DeviceIntake } from './device-intake.js';
 import { syncReplyFor } from './device-sync.js';
+import { RfStatusIntake } from './rf-status-intake.js';
+import { RfLockRepo } from '../store/rf-lock-repo.js';
 import type { EventBus } from './event-bus.js';
 import type { EventLog } from './event-log.js';
 
@@ -88,6 +90,8 @@ export class DeviceHub {
   private readonly repo;
   private readonly enrolment: DeviceEnrolment;
   private readonly eventIntake: DeviceIntake;
+  /** What control units report of their RF locks (rf.locks.list reads the latest). */
+  readonly rfStatus: RfStatusIntake;
   private endpoint: LinkEndpoint | undefined;
   private server: DeviceServer | undefined;
   private staticKey: KeyPair | undefined;
@@ -114,6 +118,7 @@ export class DeviceHub {
       publish: (deviceId) => this.publish(deviceId),
     });
     this.eventIntake = new DeviceIntake(this.db, this.repo, o.eventLog);
+    this.rfStatus = new RfStatusIntake(this.db, o.clock);
   }
 
   /** The Service's link static key: made (random X25519) and sealed in the site's secrets on first use. */
@@ -394,7 +399,10 @@ export class DeviceHub {
             this.repo.touch(s.deviceId, new Date(s.lastSeen), null, s.version);
       })();
     }
-    for (const id of reported) this.publishIfChanged(id);
+    const rfChanged = new Set(this.rfStatus.take(units.filter((s) => mine.has(s.deviceId))));
+    for (const id of reported)
+      if (rfChanged.has(id)) this.publish(id);
+      else this.publishIfChanged(id);
   }
 
   // --- door commands ------------------------------------------------------------------------------------
@@ -405,7 +413,11 @@ export class DeviceHub {
    */
   async command(command: DoorCommand, doorIds: readonly number[], by: string): Promise<CommandOutcome> {
     const out: CommandOutcome = { applied: [], unreachable: [], notOnline: [] };
-    const readers = this.repo.readersOfDoors(doorIds);
+    // A door has a wall reader or an RF lock (its unit's RF node runs the command), never both.
+    const readers = new Map([
+      ...new RfLockRepo(this.db).unitsOfDoors(doorIds),
+      ...this.repo.readersOfDoors(doorIds),
+    ]);
     const byTarget = new Map<number, number[]>();
     for (const doorId of new Set(doorIds)) {
       const r = readers.get(doorId);

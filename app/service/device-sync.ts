@@ -1,12 +1,22 @@
 import { hkdfSync } from 'node:crypto';
 import { siteCardKey, siteUidKey } from '../card/card-keys.js';
-import type { ReplicaCard, SyncParams, SyncReply } from '../devices/protocol.js';
+import type {
+  ReplicaCard,
+  RfLockConfig,
+  RfNetworkConfig,
+  SyncParams,
+  SyncReply,
+} from '../devices/protocol.js';
 import type { OpenSite } from '../site/site.js';
 import { compileCard, compileDoor, currentRevision } from '../store/access-compiler.js';
-import { DeviceRepo, devicePskSecret } from '../store/device-repo.js';
+import { DeviceRepo, devicePskSecret, type DeviceRecord } from '../store/device-repo.js';
+import { wrappedGroupKeyFor } from '../store/mobile-repo.js';
+import { joinKeySecret, RfLockRepo } from '../store/rf-lock-repo.js';
 import { SiteRepo } from '../store/site-repo.js';
 import type { Db } from '../store/sqlite.js';
 import { CARD_KEY_VERSION } from './encoder-handlers.js';
+import { LOCK_KEY_VERSION, lockKey } from './lock-keys.js';
+import { rfNetworkKey } from './rf-keys.js';
 
 /**
  * What the Service answers a device's `sync` (app/devices/protocol.ts): the small whole part (card
@@ -17,6 +27,9 @@ import { CARD_KEY_VERSION } from './encoder-handlers.js';
  * changed cardholder (a fingerprint template set or cleared too) or membership names that holder's keys; a changed access level's rights name the
  * keys of its holders. Each named key is compiled afresh and sent when live, or removed otherwise, so
  * applying the changes gives the same replica as a full reload (tested in device-sync.test.ts).
+ *
+ * RF locks (issue 10) ride along whole: a control unit's RF network and its locks (a gateway's: each
+ * of its units'), with the lock keys and outstanding join keys its RF node needs (see {@link rfPart}).
  */
 
 /** Key statuses a door still honours. */
@@ -114,6 +127,52 @@ export function blacklistAfter(
   }));
 }
 
+/**
+ * The RF part of a sync reply: the RF networks of the units (a control unit's own as `rf`, a gateway's
+ * units' as `rfNetworks`) and their RF locks, each with its door's lock key and, until it joined, its
+ * one-time join key. Inside the caller's transaction, with the master key it holds.
+ */
+function rfPart(
+  db: Db,
+  site: OpenSite,
+  master: Buffer,
+  device: DeviceRecord,
+  units: readonly DeviceRecord[],
+): Pick<SyncReply, 'rf' | 'rfNetworks' | 'rfLocks'> {
+  const repo = new RfLockRepo(db);
+  const networks = units.flatMap((u) => {
+    const n = repo.network(u.id);
+    if (!n) return [];
+    const config: RfNetworkConfig = {
+      networkKey: rfNetworkKey(master, site.siteId, u.id, n.keyVersion).toString('hex'),
+      keyVersion: n.keyVersion,
+      panId: n.panId,
+    };
+    return [{ unitId: u.id, ...config }];
+  });
+  const rfLocks = units.flatMap((u) =>
+    repo.ofUnit(u.id).map((l): RfLockConfig => {
+      const join = l.joinIssuedAt === null ? undefined : site.secrets.get(joinKeySecret(l.doorId));
+      const joinKey = join ? join.value.toString('hex') : null;
+      join?.value.fill(0);
+      return {
+        unitId: u.id,
+        doorId: l.doorId,
+        eui64: l.eui64,
+        lockKey: lockKey(master, site.siteId, l.doorId, LOCK_KEY_VERSION).toString('hex'),
+        joinKey,
+        mobileKey: wrappedGroupKeyFor(db, l.doorId),
+      };
+    }),
+  );
+  if (device.kind === 'gateway') return { rf: null, rfNetworks: networks, rfLocks };
+  const own = networks[0];
+  return {
+    rf: own ? { networkKey: own.networkKey, keyVersion: own.keyVersion, panId: own.panId } : null,
+    rfLocks,
+  };
+}
+
 /** The sync reply for one device; throws when the device does not exist. One read transaction. */
 export function syncReplyFor(db: Db, site: OpenSite, deviceId: number, held: SyncParams): SyncReply {
   return db.transaction((): SyncReply => {
@@ -124,7 +183,8 @@ export function syncReplyFor(db: Db, site: OpenSite, deviceId: number, held: Syn
     const units = device.kind === 'gateway' ? repo.unitsOf(deviceId) : [device];
     const readers = units.flatMap((u) => repo.readers(u.id));
 
-    const { keys, readerConfigs } = withMaster(site, (master) => ({
+    const { keys, readerConfigs, rf } = withMaster(site, (master) => ({
+      rf: rfPart(db, site, master, device, units),
       keys: {
         siteId: site.siteId,
         keyVersion: CARD_KEY_VERSION,
@@ -140,8 +200,12 @@ export function syncReplyFor(db: Db, site: OpenSite, deviceId: number, held: Syn
       })),
     }));
 
-    const doors = readers.flatMap((r) => {
-      const d = compileDoor(db, r.doorId);
+    // The doors it serves: by wall reader, and by RF lock (the RF node builds their locks' updates).
+    const doorIds = [
+      ...new Set([...readers.map((r) => r.doorId), ...(rf.rfLocks ?? []).map((l) => l.doorId)]),
+    ];
+    const doors = doorIds.flatMap((doorId) => {
+      const d = compileDoor(db, doorId);
       return d ? [{ ...d, door: { ...d.door, zoneIds: [...d.door.zoneIds] } }] : [];
     });
 
@@ -191,6 +255,7 @@ export function syncReplyFor(db: Db, site: OpenSite, deviceId: number, held: Syn
       units: unitConfigs,
       cards: { full: fullCards, upsert, remove },
       blacklist: { full: fullBlacklist, entries, latestSeq },
+      ...rf,
     };
   })();
 }
