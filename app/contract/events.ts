@@ -6,6 +6,7 @@ import { AccessEvent } from './methods/events.js';
 import { EncoderStatus } from './methods/encoder.js';
 import { Device } from './methods/devices.js';
 import { OfflineLock } from './methods/locks.js';
+import { MobileChange } from './methods/mobile.js';
 
 /**
  * One kind of live event: its payload schema and who receives it: every session holding `permission`,
@@ -48,6 +49,12 @@ export const events = {
     payload: OfflineLock,
     permission: 'doors:read',
     partitioned: true,
+  },
+  'mobile.changed': {
+    summary:
+      'Mobile keys changed: a phone enrolled or was removed, a key was issued, delivered or revoked, or the relay answered or failed.',
+    payload: MobileChange,
+    permission: 'users:read',
   },
   'events.appended': {
     summary:

@@ -16,6 +16,8 @@ import { operationMethods } from './methods/operations.js';
 import { encoderMethods } from './methods/encoder.js';
 import { deviceMethods } from './methods/devices.js';
 import { lockMethods } from './methods/locks.js';
+import { rfMethods } from './methods/rf.js';
+import { mobileMethods } from './methods/mobile.js';
 import { DEFAULT_REQUEST_BYTES } from './method.js';
 
 export * from './errors.js';
@@ -46,6 +48,8 @@ export {
   PpdStatus,
   RoundSummary,
 } from './methods/locks.js';
+export { Eui64, RfLock, RfLockState } from './methods/rf.js';
+export { MobileChange, MobileKey, MobileKeyState, MobilePhone, RelayStatus } from './methods/mobile.js';
 export { CardStep, OperationId, OperationProgress } from './methods/operations.js';
 export {
   CARD_AUDIT_EVENTS,
@@ -80,6 +84,8 @@ export const contract = {
   ...encoderMethods,
   ...deviceMethods,
   ...lockMethods,
+  ...rfMethods,
+  ...mobileMethods,
 };
 
 /** Every method name. */

@@ -7,6 +7,7 @@ import {
   type RoundDoor,
   type VisitRecord,
 } from '../store/lock-repo.js';
+import { saveOfflineLockPublicKey } from '../store/mobile-repo.js';
 import type { Db } from '../store/sqlite.js';
 import type { EventLog } from './event-log.js';
 
@@ -180,6 +181,7 @@ export function importResults(
       // A door deleted (or no longer offline) since: its visit and records are kept, its lock state is not.
       if (door) {
         repo.saveLock(lock, o.now);
+        if (result.lock?.publicKey) saveOfflineLockPublicKey(db, result.doorId, result.lock.publicKey);
         out.doors.push(result.doorId);
       }
       const doorName = door?.doorName ?? `door ${result.doorId}`;

@@ -44,6 +44,8 @@ export interface RoundSite {
   lockKeyVersion: number;
   /** A lock's key (hex) at a version ≥ 1. */
   lockKey: (doorId: number, version: number) => string;
+  /** The mobile group key wrapped for the lock on a door (mobile-repo wrappedGroupKeyFor), if any. */
+  mobileKey?: (doorId: number) => LockUpdate['mobileKey'] | null;
 }
 
 /** One door to visit, with its lock's state and its tables compiled now. */
@@ -63,6 +65,12 @@ export interface BuiltTask {
 /** Whether the site's blacklist fits the lock (unknown capacity: assumed to). */
 export function blacklistFits(lock: LockState, blacklist: RoundBlacklist): boolean {
   return lock.blacklistCapacity === null || blacklist.entries.length <= lock.blacklistCapacity;
+}
+
+/** The update's mobile key, when the group key was wrapped for this lock. */
+function mobileKeyOf(doorId: number, site: RoundSite): Pick<LockUpdate, 'mobileKey'> {
+  const mobileKey = site.mobileKey?.(doorId);
+  return mobileKey ? { mobileKey } : {};
 }
 
 /** The task for one lock. */
@@ -89,6 +97,7 @@ export function buildLockTask(door: DoorToVisit, site: RoundSite, emergency?: Em
       tables: door.tables,
       blacklist: { latestSeq: site.blacklist.latestSeq, entries: site.blacklist.entries },
       ...(newCardKeys ? { cardKeys: site.cardKeys } : {}),
+      ...mobileKeyOf(door.doorId, site),
       ...(newKey
         ? {
             newLockKey: {

@@ -18,6 +18,7 @@ import { publishLocks } from './lock-handlers.js';
 import { importResults } from './lock-import.js';
 import { LOCK_KEY_VERSION, lockCardKeys, lockKey, ppdSiteTag } from './lock-keys.js';
 import { buildRound, emergencyOpening, roundBytes, roundRequest, type DoorToVisit } from './lock-round.js';
+import { wrappedGroupKeyFor } from '../store/mobile-repo.js';
 import type { Operation } from './operations.js';
 import { ppdFailure, ppdUnavailable, syncFirst } from './ppd-errors.js';
 
@@ -240,6 +241,7 @@ export function ppdHandlers(
             cardKeys: lockCardKeys(master, kit.site.siteId),
             lockKeyVersion: LOCK_KEY_VERSION,
             lockKey: (doorId, version) => lockKey(master, kit.site.siteId, doorId, version).toString('hex'),
+            mobileKey: (doorId) => wrappedGroupKeyFor(db, doorId),
           },
           ...(p.emergency
             ? {

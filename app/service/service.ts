@@ -32,6 +32,9 @@ import { operatorSummary } from './operator-view.js';
 import { scheduleHandlers } from './schedule-handlers.js';
 import { doorHandlers } from './door-handlers.js';
 import { lockHandlers } from './lock-handlers.js';
+import { rfHandlers } from './rf-handlers.js';
+import { mobileHandlers, ncoderSealer, wrapForNewLocks } from './mobile-handlers.js';
+import { MobileRelay } from './mobile-relay-sync.js';
 import { ppdHandlers } from './ppd-handlers.js';
 import { userHandlers } from './user-handlers.js';
 import { eventHandlers } from './event-handlers.js';
@@ -112,6 +115,8 @@ export class Service {
   readonly encoder: NcoderLink | undefined;
   /** Gateways and control units: the device link, enrolment, sync, events and door commands. */
   readonly devices: DeviceHub;
+  /** The relay that carries mobile keys to phones, and its poller (enrolments, deliveries). */
+  readonly mobileRelay: MobileRelay;
   /**
    * Settles once the device link is listening (or failed to bind: logged, and `devices.listening`
    * stays false); at once without a `link` option.
@@ -152,6 +157,14 @@ export class Service {
       record: (ctx, e) => this.record(ctx, e),
     };
     this.encoder = opts.hid && this.encoderLink(opts.hid);
+    this.mobileRelay = new MobileRelay({
+      site: opts.site,
+      clock: this.clock,
+      events: this.events,
+      log: this.log,
+      housekeeping: () => wrapForNewLocks(opts.site.db, this.clock, this.encoder),
+    });
+    this.mobileRelay.start();
     this.devices = new DeviceHub({
       site: opts.site,
       log: this.log,
@@ -203,6 +216,7 @@ export class Service {
   close(): void {
     clearInterval(this.sweeper);
     this.lockWatch.stop();
+    void this.mobileRelay.stop();
     void this.encoder?.stop();
     void this.devices.close();
   }
@@ -210,6 +224,7 @@ export class Service {
   /** {@link close}, resolving once the device link's socket is closed. */
   async shutdown(): Promise<void> {
     this.close();
+    await this.mobileRelay.stop();
     await this.linkReady;
     await this.devices.close();
   }
@@ -333,6 +348,8 @@ export class Service {
       ...encoderHandlers(this.kit, this.encoder),
       ...deviceHandlers(this.kit, this.devices),
       ...lockHandlers(this.kit),
+      ...rfHandlers(this.kit, this.devices),
+      ...mobileHandlers(this.kit, { relay: this.mobileRelay, sealer: () => ncoderSealer(this.encoder) }),
       ...ppdHandlers(this.kit, {
         serial: this.opts.serial,
         eventLog: new EventLog(this.opts.site.db, this.events),

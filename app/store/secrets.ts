@@ -18,7 +18,11 @@ export type SecretPurpose =
   /** The pairing key of one PPD, by its serial number. */
   | `ppd.pairing/${string}`
   /** A round's bytes (they hold lock keys) while its load into a PPD may need resuming. */
-  | `ppd.round/${string}`;
+  | `ppd.round/${string}`
+  /** The one-time join key of an RF lock, by its door, until the lock joined its network. */
+  | `rf.join/${number}`
+  /** The relay's service secret (Bearer), for mobile keys: the relay keeps only its hash. */
+  | 'mobile.relay-secret';
 
 interface SecretRow {
   purpose: string;

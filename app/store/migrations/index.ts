@@ -11,6 +11,8 @@ import { m0007 } from './0007-event-key-lookups.js';
 import { m0008 } from './0008-devices.js';
 import { m0009 } from './0009-fingerprints.js';
 import { m0010 } from './0010-offline-locks.js';
+import { m0011 } from './0011-rf-locks.js';
+import { m0012 } from './0012-mobile-keys.js';
 
 export type { Migration } from './migration.js';
 
@@ -26,6 +28,8 @@ export const migrations: readonly Migration[] = [
   m0008,
   m0009,
   m0010,
+  m0011,
+  m0012,
 ];
 
 /** The schema version this build writes. */

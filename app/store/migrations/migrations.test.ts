@@ -320,6 +320,156 @@ const steps: Record<number, { before: (db: Db) => void; after: (db: Db) => void 
       expect(db.prepare('SELECT count(*) FROM offline_lock').pluck().get()).toBe(0);
     },
   },
+  11: {
+    before: (db) => {
+      const door = db.prepare(
+        'INSERT INTO door (id, name, kind, created_at, updated_at) VALUES (?, ?, ?, ?, ?)',
+      );
+      door.run(1, 'Store', 'rf', 'a', 'a');
+      door.run(2, 'Front', 'online', 'a', 'a');
+      door.run(3, 'Back', 'rf', 'a', 'a');
+      const device = db.prepare(
+        'INSERT INTO device (id, kind, name, gateway_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      device.run(1, 'gateway', 'GW', null, 'a', 'a');
+      device.run(2, 'control-unit', 'CU', null, 'a', 'a');
+    },
+    after: (db) => {
+      const revision = () => db.prepare('SELECT coalesce(max(revision), 0) FROM change_log').pluck().get();
+      const lock = db.prepare(
+        "INSERT INTO rf_lock (door_id, unit_id, eui64, join_issued_at, created_at, updated_at) VALUES (?, ?, ?, 'a', 'a', 'a')",
+      );
+      const before = revision();
+      lock.run(1, 2, '00124B0001A2B3C4');
+      // What the control unit holds is fed (it resyncs); what it reports back is not.
+      expect(revision()).toBeGreaterThan(before as number);
+      expect(() => lock.run(3, 2, '00124B0001A2B3C4')).toThrow(/UNIQUE/);
+      expect(() => lock.run(3, 2, '00124b0001a2b3c4')).toThrow(/CHECK/);
+      expect(() => lock.run(3, 2, '00124B0001A2B3')).toThrow(/CHECK/);
+      expect(() => lock.run(2, 2, '00124B0001A2B3C5')).toThrow(/door of kind rf/);
+      expect(() => lock.run(3, 1, '00124B0001A2B3C5')).toThrow(/belongs to a control unit/);
+      const fed = revision();
+      db.prepare(
+        `UPDATE rf_lock SET status = '{"joined":true}', status_at = 'b', public_key = ? WHERE door_id = 1`,
+      ).run('ab'.repeat(32));
+      expect(revision()).toBe(fed);
+      db.prepare("UPDATE rf_lock SET join_issued_at = NULL, joined_at = 'b' WHERE door_id = 1").run();
+      expect(revision()).toBeGreaterThan(fed as number);
+      expect(() => db.prepare("UPDATE rf_lock SET status = '{' WHERE door_id = 1").run()).toThrow(/CHECK/);
+      expect(() => db.prepare("UPDATE rf_lock SET public_key = 'AB' WHERE door_id = 1").run()).toThrow(
+        /CHECK/,
+      );
+      expect(() => db.prepare("UPDATE door SET kind = 'offline' WHERE id = 1").run()).toThrow(
+        /remove its RF lock/,
+      );
+      db.prepare("UPDATE door SET kind = 'offline' WHERE id = 3").run();
+
+      const network = db.prepare(
+        "INSERT INTO rf_network (unit_id, key_version, pan_id, created_at) VALUES (?, ?, ?, 'a')",
+      );
+      network.run(2, 1, 0x1234);
+      expect(() => network.run(1, 1, 0xffff)).toThrow(/CHECK/);
+      expect(() => network.run(1, 0, 1)).toThrow(/CHECK/);
+      const netFed = revision();
+      db.prepare('UPDATE rf_network SET key_version = 2 WHERE unit_id = 2').run();
+      expect(revision()).toBeGreaterThan(netFed as number);
+
+      // A door or unit removed takes its RF lock (and a unit its network) with it, and its join key.
+      const secret = db.prepare(
+        "INSERT INTO secret (purpose, key_version, kek_id, sealed, created_at) VALUES (?, 1, 'k', x'00', 'a')",
+      );
+      secret.run('rf.join/1');
+      secret.run('rf.join/10');
+      db.prepare('DELETE FROM door WHERE id = 1').run();
+      expect(db.prepare('SELECT count(*) FROM rf_lock').pluck().get()).toBe(0);
+      expect(db.prepare("SELECT purpose FROM secret WHERE purpose LIKE 'rf.join/%'").pluck().all()).toEqual([
+        'rf.join/10',
+      ]);
+      db.prepare(
+        "INSERT INTO door (id, name, kind, created_at, updated_at) VALUES (4, 'Side', 'rf', 'a', 'a')",
+      ).run();
+      lock.run(4, 2, '00124B0001A2B3C6');
+      db.prepare('DELETE FROM device WHERE id = 2').run();
+      expect(db.prepare('SELECT count(*) FROM rf_lock').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM rf_network').pluck().get()).toBe(0);
+    },
+  },
+  12: {
+    before: (db) => {
+      db.prepare(
+        "INSERT INTO cardholder (id, first_name, last_name, created_at, updated_at) VALUES (1, 'A', 'B', 'a', 'a')",
+      ).run();
+      db.prepare(
+        `INSERT INTO credential (id, cardholder_id, uid, status, issued_at, created_at, updated_at)
+         VALUES (1, 1, '04A2B3C4D5E6F7', 'issued', 'a', 'a', 'a')`,
+      ).run();
+      db.prepare(
+        "INSERT INTO door (id, name, kind, created_at, updated_at) VALUES (1, 'Store', 'offline', 'a', 'a')",
+      ).run();
+      db.prepare("INSERT INTO offline_lock (door_id, updated_at) VALUES (1, 'a')").run();
+    },
+    after: (db) => {
+      // Keys issued before are cards.
+      expect(db.prepare('SELECT medium FROM credential WHERE id = 1').pluck().get()).toBe('card');
+      expect(() => db.prepare("UPDATE credential SET medium = 'phone' WHERE id = 1").run()).toThrow(/CHECK/);
+      expect(db.prepare('SELECT public_key FROM offline_lock WHERE door_id = 1').pluck().get()).toBeNull();
+      db.prepare('UPDATE offline_lock SET public_key = ? WHERE door_id = 1').run('cd'.repeat(32));
+      expect(() =>
+        db.prepare('UPDATE offline_lock SET public_key = ? WHERE door_id = 1').run('CD'.repeat(32)),
+      ).toThrow(/CHECK/);
+
+      db.prepare(
+        `INSERT INTO credential (id, cardholder_id, uid, status, issued_at, created_at, updated_at, medium)
+         VALUES (2, 1, '4D000000000001', 'issued', 'a', 'a', 'a', 'mobile')`,
+      ).run();
+      db.prepare(
+        "INSERT INTO mobile_invitation (invitation_id, cardholder_id, created_by, created_at, expires_at) VALUES ('inv1', 1, 'admin', 'a', 'b')",
+      ).run();
+      const phone = db.prepare(
+        "INSERT INTO mobile_phone (phone_id, cardholder_id, invitation_id, device_public_key, label, enrolled_at) VALUES (?, 1, 'inv1', ?, 'Pixel', 'a')",
+      );
+      phone.run('ph1', '04' + 'ab'.repeat(64));
+      expect(() => phone.run('ph2', '04ab')).toThrow(/CHECK/);
+      const key = db.prepare(
+        `INSERT INTO mobile_key (credential_id, phone_id, token_id, group_key_id, not_after, state, sent_at, revoked_at)
+         VALUES (?, 'ph1', ?, ?, 'b', ?, 'a', ?)`,
+      );
+      key.run(2, '0f'.repeat(16), '1a'.repeat(8), 'sent', null);
+      expect(() => key.run(1, '0f'.repeat(16), '1a'.repeat(8), 'sent', null)).toThrow(/UNIQUE/);
+      expect(() => key.run(1, '0e'.repeat(16), '1a'.repeat(8), 'revoked', null)).toThrow(/CHECK/);
+      expect(() => key.run(1, '0e'.repeat(16), '1A'.repeat(8), 'sent', null)).toThrow(/CHECK/);
+      expect(() => key.run(9, '0e'.repeat(16), '1a'.repeat(8), 'sent', null)).toThrow(/FOREIGN KEY/);
+
+      // A wrapped group key reaches RF locks through their control unit: it is in the change feed.
+      const revision = () => db.prepare('SELECT coalesce(max(revision), 0) FROM change_log').pluck().get();
+      const fed = revision();
+      db.prepare(
+        "INSERT INTO lock_group_key (door_id, group_key_id, wrapped, public_key, created_at) VALUES (1, ?, 'abcd', ?, 'a')",
+      ).run('1a'.repeat(8), 'cd'.repeat(32));
+      expect(revision()).toBeGreaterThan(fed as number);
+      expect(() => db.prepare("UPDATE lock_group_key SET wrapped = 'xyz' WHERE door_id = 1").run()).toThrow(
+        /CHECK/,
+      );
+
+      db.prepare(
+        "INSERT INTO relay_config (id, url, fingerprint, updated_at) VALUES (1, 'https://r:1', 'AB', 'a')",
+      ).run();
+      expect(() =>
+        db
+          .prepare("INSERT INTO relay_config (id, url, fingerprint, updated_at) VALUES (2, 'u', 'f', 'a')")
+          .run(),
+      ).toThrow(/CHECK/);
+
+      // A user deleted takes their phones and invitations; a key removed its delivery record.
+      db.prepare('DELETE FROM credential WHERE id = 2').run();
+      expect(db.prepare('SELECT count(*) FROM mobile_key').pluck().get()).toBe(0);
+      db.prepare('DELETE FROM cardholder WHERE id = 1').run();
+      expect(db.prepare('SELECT count(*) FROM mobile_phone').pluck().get()).toBe(0);
+      expect(db.prepare('SELECT count(*) FROM mobile_invitation').pluck().get()).toBe(0);
+      db.prepare('DELETE FROM door WHERE id = 1').run();
+      expect(db.prepare('SELECT count(*) FROM lock_group_key').pluck().get()).toBe(0);
+    },
+  },
 };
 
 describe('migrations', () => {
