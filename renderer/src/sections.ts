@@ -69,6 +69,18 @@ export const sections: readonly Section[] = [
     Component: screen(() => import('./screens/locks/locks-screen.js'), 'LocksScreen'),
   },
   {
+    id: 'rf-locks',
+    label: 'rfLocks',
+    permission: 'doors:read',
+    Component: screen(() => import('./screens/rf/rf-locks-screen.js'), 'RfLocksScreen'),
+  },
+  {
+    id: 'mobile-keys',
+    label: 'mobileKeys',
+    permission: 'users:read',
+    Component: screen(() => import('./screens/mobile/mobile-keys-screen.js'), 'MobileKeysScreen'),
+  },
+  {
     id: 'access-levels',
     label: 'accessLevels',
     permission: 'doors:read',
@@ -114,10 +126,10 @@ export const sections: readonly Section[] = [
 ];
 
 /**
- * Places kept in the navigation for what arrives with its hardware: mobile keys (the portable
- * programming device arrived with the Offline locks screen). Shown disabled until their issues land.
+ * Places kept in the navigation for what arrives with its hardware, shown disabled until their issues
+ * land. None now: the PPD arrived with the Offline locks screen, mobile keys with theirs.
  */
-export const comingSections = ['mobileKeys'] as const;
+export const comingSections: readonly Section['label'][] = [];
 
 /**
  * Starts downloading the screen of the section a route opens (`#/users` → users; `#/` → home), so a

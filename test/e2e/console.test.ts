@@ -20,6 +20,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   requireBuild,
+  startDevice,
   startServe,
   startSimCu,
   startSimLock,
@@ -57,6 +58,8 @@ const ACCESS_SECTIONS = [
   'Doors',
   'Gateways and control units',
   'Offline locks',
+  'RF locks',
+  'Mobile keys',
   'Access levels',
   'Events',
 ];
@@ -78,6 +81,9 @@ let sim: SimNcoderProcess | undefined;
 let linkPort: number;
 /** The online-doors block's reader, control unit and the pty pair between them, while they run. */
 const devicesRunning: { reader?: DeviceProcess; cu?: DeviceProcess; line?: PtyPair } = {};
+/** The RF block's air, control unit and lock, and the mobile block's relay and phone, while they run. */
+const rfRunning: { air?: DeviceProcess; cu?: DeviceProcess; lock?: DeviceProcess } = {};
+const mobileRunning: { relay?: DeviceProcess; phone?: DeviceProcess } = {};
 /** The offline-locks block's PPD, lock and the serial lines to them, while they run. */
 const locksRunning: { ppd?: DeviceProcess; lock?: DeviceProcess; ppdLine?: PtyPair; lockLine?: PtyPair } = {};
 let browser: Browser | undefined;
@@ -281,6 +287,14 @@ afterAll(async () => {
   await locksRunning.lock?.stop();
   await locksRunning.ppdLine?.close();
   await locksRunning.lockLine?.close();
+  for (const running of [
+    mobileRunning.phone,
+    mobileRunning.relay,
+    rfRunning.lock,
+    rfRunning.cu,
+    rfRunning.air,
+  ])
+    await running?.stop();
   const serveDied = serve !== undefined && (serve.proc.exitCode !== null || serve.proc.signalCode !== null);
   await serve?.stop();
   // Ctrl-C stops the simulator cleanly: exit 0, its socket removed.
@@ -1141,6 +1155,161 @@ describe('the console against lintel serve', () => {
     await lockLine.close();
     locksRunning.ppd = locksRunning.lock = locksRunning.ppdLine = locksRunning.lockLine = undefined;
   }, 180_000);
+
+  it('adds an RF lock to an RF door, shows its join code once, and sees the lock join and come online live', async () => {
+    const door = 'Bike store';
+    const eui = '00124B0001A2B3C4';
+    await open(pageA, 'Doors');
+    await pageA.getByRole('button', { name: 'New door' }).click();
+    const doorForm = pageA.getByRole('form', { name: 'New door' });
+    await doorForm.getByLabel('Name', { exact: true }).fill(door);
+    await doorForm.getByLabel('Kind', { exact: true }).selectOption('rf');
+    await doorForm.getByRole('button', { name: 'Create door' }).click();
+    await pageA
+      .getByRole('status')
+      .filter({ hasText: `Door “${door}” created` })
+      .waitFor();
+
+    // The simulated air, and the online-doors block's control unit back on (from its folder, already
+    // enrolled), hosting an RF node on that air.
+    const air = (rfRunning.air = startDevice(['sim', 'air', '--port', '0'], 'lintel sim air'));
+    const [, airPort] = await air.waitFor(/^air listening on 127\.0\.0\.1:(\d+)/m);
+    const airAt = `127.0.0.1:${airPort}`;
+    const cu = (rfRunning.cu = startSimCu(['--data-dir', path.join(tmp, 'cu'), '--rf-air', airAt]));
+    await cu.waitFor(/^control unit \d+ ready: /m);
+
+    await open(pageA, 'RF locks');
+    const locks = pageA.getByRole('region', { name: 'RF locks' });
+    await locks.getByText(/^No RF locks yet/).waitFor();
+    await locks.getByRole('button', { name: 'Add RF lock' }).click();
+    const form = locks.getByRole('form', { name: 'Add an RF lock' });
+    const doorPicker = form.getByRole('combobox', { name: 'Door' });
+    await doorPicker.click();
+    await doorPicker.fill('bike');
+    await pageA.getByRole('option', { name: door, exact: true }).click();
+    await form.getByLabel('Control unit', { exact: true }).selectOption({ label: 'Server room unit' });
+    // As printed on the lock's label.
+    await form.getByLabel('EUI-64', { exact: true }).fill('00:12:4b:00:01:a2:b3:c4');
+    await form.getByRole('button', { name: 'Add the lock and get its join code' }).click();
+
+    // The one-time join code, and the command that starts the simulated lock with it.
+    const dialog = pageA.getByRole('dialog', { name: `Join code for the lock of ${door}` });
+    const code = await dialog.getByLabel('Join code', { exact: true }).inputValue();
+    expect(code).toMatch(/^([0-9A-F]{4}-){7}[0-9A-F]{4}$/);
+    const command = await dialog.getByLabel('Command', { exact: true }).inputValue();
+    expect(command).toBe(`lintel sim rflock --state FILE --air HOST:PORT --eui ${eui} --join ${code}`);
+    await dialog.getByRole('button', { name: 'Done: I have noted the code' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const row = locks
+      .getByRole('table', { name: /^1 RF lock · / })
+      .getByRole('row', { name: new RegExp(door) });
+    const cells = async () => {
+      const [unit, shownEui, state, link, , , configuration] = await row.locator('td').allTextContents();
+      return { unit, shownEui, state, link, configuration };
+    };
+    await expect.poll(cells).toMatchObject({
+      unit: 'Server room unit',
+      shownEui: '00:12:4B:00:01:A2:B3:C4',
+      state: 'Waiting to joinEnter its join code on the lock',
+    });
+
+    // The lock, started with the dialog's command: it joins, its unit configures it, and the row
+    // follows the unit's reports live.
+    const args = command
+      .split(' ')
+      .slice(3)
+      .map((w) => (w === 'FILE' ? path.join(tmp, 'rflock.json') : w === 'HOST:PORT' ? airAt : w));
+    const lock = (rfRunning.lock = startDevice(['sim', 'rflock', ...args], 'lintel sim rflock'));
+    await lock.waitFor(/Type help for commands/m);
+    await expect.poll(cells, DEVICE_LOOK).toMatchObject({
+      state: 'OnlineJoined',
+      link: expect.stringMatching(/^(Good|Fair|Poor) \(\d+\)$/),
+    });
+    const viewport = pageA.viewportSize()!;
+    await pageA.setViewportSize({ width: 1600, height: viewport.height });
+    await pageA.waitForLoadState('networkidle');
+    await shot(pageA, 'rf-locks.png');
+    await pageA.setViewportSize(viewport);
+    expect(await axeProblems(pageA, 'RF locks with a joined lock')).toEqual([]);
+    // Its unit has given it its door's configuration and the site's blacklist.
+    await expect
+      .poll(cells, DEVICE_LOOK)
+      .toMatchObject({ configuration: expect.stringMatching(/^Up to date/) });
+  }, 120_000);
+
+  it('sets up the relay, invites a phone, issues it a mobile key and sees it delivered, live', async () => {
+    // A relay on a free port: its first start prints the URL, fingerprint and service secret once.
+    const relay = (mobileRunning.relay = startDevice(
+      ['relay', '--data-dir', path.join(tmp, 'relay'), '--port', '0'],
+      'lintel relay',
+    ));
+    const [, url] = await relay.waitFor(/^Lintel relay: (\S+)$/m);
+    const [, fingerprint] = await relay.waitFor(/^TLS certificate SHA-256: (\S+)$/m);
+    const [, secret] = await relay.waitFor(/^Service secret: (\S+)$/m);
+
+    await open(pageA, 'Mobile keys');
+    const relayPanel = pageA.getByRole('region', { name: 'Relay' });
+    await expect.poll(async () => (await factsIn(relayPanel)).Status).toBe('Not set up');
+    await relayPanel.getByRole('button', { name: 'Set up the relay' }).click();
+    const relayForm = relayPanel.getByRole('form', { name: 'Relay settings' });
+    await relayForm.getByLabel('Relay URL', { exact: true }).fill(url!);
+    await relayForm.getByLabel('Certificate fingerprint', { exact: true }).fill(fingerprint!);
+    await relayForm.getByLabel('Service secret', { exact: true }).fill(secret!);
+    await relayForm.getByRole('button', { name: 'Save and check the relay' }).click();
+    await relayPanel.getByRole('status').filter({ hasText: 'The relay answered and is set up.' }).waitFor();
+    expect(await factsIn(relayPanel)).toMatchObject({ Status: 'Answering', URL: url });
+
+    // Ada's detail: invite her phone.
+    await open(pageA, 'Users');
+    await pageA.getByRole('searchbox', { name: 'Search users' }).fill('lovel');
+    await pageA.getByRole('button', { name: 'Ada Lovelace', exact: true }).click();
+    const mobile = pageA.getByRole('region', { name: 'Mobile keys of Ada Lovelace' });
+    await mobile.getByText('No phone enrolled yet.').waitFor();
+    await mobile.getByRole('button', { name: 'Invite a phone' }).click();
+    const dialog = pageA.getByRole('dialog', { name: 'Invitation for a phone of Ada Lovelace' });
+    expect(await dialog.getByLabel('Relay URL', { exact: true }).inputValue()).toBe(url);
+    const enrol = await dialog.getByLabel('Phone command', { exact: true }).inputValue();
+    expect(enrol).toMatch(new RegExp(`^enrol ${url} ${fingerprint} \\S+$`));
+    await dialog.getByRole('button', { name: 'Done: I have handed over the code' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(() => mobile.textContent()).toContain('Invitation waiting for a phone');
+
+    // The phone enrols with what the dialog showed; the Service hears of it from the relay, live.
+    const label = 'Ada’s phone';
+    const phone = (mobileRunning.phone = startDevice(
+      ['sim', 'phone', '--state', path.join(tmp, 'phone.json'), '--label', label],
+      'lintel sim phone',
+    ));
+    await phone.waitFor(/Type help for commands/m);
+    phone.send(enrol);
+    await phone.waitFor(/^enrolled as phone \S+/m);
+    const phones = mobile.getByRole('table', { name: '1 phone' });
+    await phones.waitFor({ timeout: DEVICE_LOOK.timeout });
+    expect(await phones.locator('tbody th').first().textContent()).toBe(label);
+
+    // A key for it, sealed by the NCoder paired earlier; sent, then delivered once the phone fetches.
+    const issue = mobile.getByRole('form', { name: 'Issue a mobile key' });
+    await issue.getByRole('button', { name: 'Issue mobile key' }).click();
+    const issued = mobile.getByRole('status').filter({ hasText: /^Mobile key \d+ was issued and sent to / });
+    await issued.waitFor();
+    expect(await issued.textContent()).toContain(label);
+    const keyRow = mobile.getByRole('table', { name: '1 mobile key' }).locator('tbody tr').first();
+    await expect.poll(() => keyRow.textContent()).toContain('Sent');
+    const mark = phone.stdout().length;
+    phone.send('fetch');
+    await phone.waitFor(/^fetched: /m, mark);
+    await expect.poll(() => keyRow.textContent(), DEVICE_LOOK).toContain('Delivered');
+    await pageA.waitForLoadState('networkidle');
+    // The panel alone: the user's whole detail is a long page.
+    await pageA.evaluate('document.activeElement?.blur()');
+    await mobile.screenshot({ path: path.join(SHOTS, 'mobile-keys.png') });
+    expect(await axeProblems(pageA, 'A user’s mobile keys')).toEqual([]);
+
+    // The site-wide list names the key too.
+    await open(pageA, 'Mobile keys');
+    const all = pageA.getByRole('table', { name: '1 mobile key' });
+    await expect.poll(() => all.textContent()).toContain('Ada Lovelace');
+  }, 120_000);
 
   it('makes the new operator change the temporary password, then shows only what their role allows', async () => {
     await pageA.getByRole('button', { name: 'Log out' }).click();

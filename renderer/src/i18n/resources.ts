@@ -7,7 +7,9 @@ import { directory } from './directory.js';
 import { encoder } from './encoder.js';
 import { events } from './events.js';
 import { locks } from './locks.js';
+import { mobile } from './mobile.js';
 import { operators } from './operators.js';
+import { rf } from './rf.js';
 import { schedules } from './schedules.js';
 import { users } from './users.js';
 
@@ -25,7 +27,9 @@ export const resources = {
   encoder,
   events,
   locks,
+  mobile,
   operators,
+  rf,
   schedules,
   users,
 };

@@ -157,19 +157,21 @@ export function ConsoleShell({
           />
         ))}
         {/* Not links yet: the device screens arrive with their hardware support. */}
-        <div className="shell-coming" role="group" aria-labelledby="coming-devices">
-          <Text id="coming-devices" size="sm" fw={600}>
-            {t('nav.devices')}
-          </Text>
-          <ul>
-            {comingSections.map((id) => (
-              <li key={id}>{t(`nav.${id}`)}</li>
-            ))}
-          </ul>
-          <Text size="xs" className="shell-coming-note">
-            {t('nav.comingLater')}
-          </Text>
-        </div>
+        {comingSections.length ? (
+          <div className="shell-coming" role="group" aria-labelledby="coming-devices">
+            <Text id="coming-devices" size="sm" fw={600}>
+              {t('nav.devices')}
+            </Text>
+            <ul>
+              {comingSections.map((id) => (
+                <li key={id}>{t(`nav.${id}`)}</li>
+              ))}
+            </ul>
+            <Text size="xs" className="shell-coming-note">
+              {t('nav.comingLater')}
+            </Text>
+          </div>
+        ) : null}
       </nav>
       <main className="shell-main">
         <SiteTimeProvider timeZone={site?.timeZone}>

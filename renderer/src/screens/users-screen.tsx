@@ -12,6 +12,7 @@ import { BlacklistPanel } from './blacklist-panel.js';
 import { UserForm } from './user-form.js';
 import { UserImportPanel } from './user-import-panel.js';
 import { UserKeys } from './user-keys.js';
+import { UserMobileKeys } from './mobile/user-mobile-keys.js';
 import { BulkEditPanel } from './users/bulk-edit-panel.js';
 import { RecentEvents } from './users/recent-events.js';
 import { UserFingerprint } from './users/user-fingerprint.js';
@@ -254,6 +255,16 @@ export function UsersScreen({ site, can, failure }: SectionProps) {
           failure={failure}
           onChanged={() => changed()}
           onClose={() => setOpen(undefined)}
+        />
+      ) : null}
+      {user ? (
+        <UserMobileKeys
+          key={`mobile-${user.id}`}
+          user={user}
+          timeZone={timeZone}
+          can={can}
+          failure={failure}
+          onChanged={() => changed()}
         />
       ) : null}
       {user && can('doors:read') ? (
