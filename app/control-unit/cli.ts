@@ -1,5 +1,4 @@
 import path from 'node:path';
-import readline from 'node:readline';
 import { loadOrCreateIdentity, saveEnrolment, type Upstream } from '../devices/device-identity.js';
 import { DeviceStore } from '../devices/device-store.js';
 import { decodeJson, encodeJson, EnrolReply, type EnrolRequest } from '../devices/protocol.js';
@@ -14,6 +13,7 @@ import type { OutgoingEvent } from '../devices/device-store.js';
 import { parseAirAddress, RadioPort } from '../rf/air.js';
 import { CounterFile } from '../rf/frame-counters.js';
 import { nodeEuiOf, RfNode } from '../rf/rf-node.js';
+import { runSimConsole } from '../cli/sim-console.js';
 
 /**
  * `lintel sim cu`: a control unit as a process. On its first start with --enrol it enrols with the
@@ -233,32 +233,8 @@ export async function simControlUnitCommand(
     announce(); // a replica from an earlier run: the doors work before the first sync
     log.info({ deviceId: unit.deviceId, readers: specs.length }, 'sim cu: running');
 
-    const rl = readline.createInterface({ input: io.input, terminal: false });
-    rl.on('line', (line) => {
-      try {
-        const text = runConsoleLine(unit, line);
-        if (text) say(text);
-      } catch (err) {
-        say(`error: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-    await new Promise<void>((resolve) => {
-      let stopping = false;
-      const stop = (why: string) => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ why }, 'sim cu: stopping');
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        rl.close();
-        resolve();
-      };
-      const onSignal = (signal: NodeJS.Signals) => stop(signal);
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      rl.on('close', () => stop('stdin closed'));
-    });
-    io.input.pause?.();
+    await runSimConsole({ ...io, run: (line) => runConsoleLine(unit, line) });
+    log.info('sim cu: stopping');
   } finally {
     await runCleanup();
   }

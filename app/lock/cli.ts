@@ -1,5 +1,4 @@
 import path from 'node:path';
-import readline from 'node:readline';
 import { Option } from 'commander';
 import { integerOption } from '../cli/integer-option.js';
 import { DesfireClient } from '../desfire/index.js';
@@ -12,6 +11,7 @@ import { LockMemory } from './lock-memory.js';
 import type { LockResponse } from './lock-messages.js';
 import { LockPpdEnd } from './lock-ppd-end.js';
 import { describePresentation, OfflineLock } from './offline-lock.js';
+import { runSimConsole } from '../cli/sim-console.js';
 
 /**
  * `lintel sim lock`: an offline battery lock as a process. Its memory lives in --state (made
@@ -138,38 +138,11 @@ export async function simLockCommand(
     `${describeLock(memory)}\non ${opts.port}${mobile ? `, phones on udp 127.0.0.1:${mobile.port}` : ''}; cards ${shelf.dir ? `in ${shelf.dir}` : 'kept in memory (no --cards)'}. Type help for commands, Ctrl-C to stop.`,
   );
 
-  let busy: Promise<void> = Promise.resolve();
-  const run = (line: string) => {
-    busy = busy.then(async () => {
-      try {
-        const text = await runLockLine(lock, shelf, end, line);
-        if (text) say(text);
-      } catch (err) {
-        say(`error: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-  };
-  const rl = readline.createInterface({ input: io.input, terminal: false });
-  rl.on('line', run);
-  const lost = await new Promise<Error | undefined>((resolve) => {
-    let stopping = false;
-    let stopClose = () => {};
-    const stop = (why: NodeJS.Signals | Error | undefined) => {
-      if (stopping) return;
-      stopping = true;
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      stopClose();
-      rl.close();
-      resolve(why instanceof Error ? why : undefined);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    rl.on('close', () => stop(undefined));
-    stopClose = raw.onClose((err) => stop(err ?? new Error('closed')));
+  const lost = await runSimConsole({
+    ...io,
+    run: (line) => runLockLine(lock, shelf, end, line),
+    alsoStopOn: (stop) => raw.onClose((err) => stop(err ?? new Error('closed'))),
   });
-  io.input.pause?.();
-  await busy;
   end.close();
   await mobile?.close();
   await raw.close();

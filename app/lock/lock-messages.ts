@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { DENIAL_REASONS } from '../contract/deny-reasons.js';
 import { EmergencyOpening, LOCK_AUDIT_EVENTS, LockAuditRecord, LockReport } from '../ppd/round.js';
+import { MessageReader, u32Bytes } from './message-bytes.js';
 
 /**
  * The PPD↔lock application messages, carried sealed inside the session (app/serial-link/session.ts,
@@ -96,59 +97,6 @@ const bad = (why: string): never => {
   throw new LockMessageError('BAD_MESSAGE', `lock message: ${why}`);
 };
 
-/** Reads a message body, refusing to run past its end. */
-class Reader {
-  private at = 0;
-  constructor(private readonly buf: Buffer) {}
-  private need(n: number, what: string): void {
-    if (this.at + n > this.buf.length) bad(`${what} is cut short`);
-  }
-  u8(what: string): number {
-    this.need(1, what);
-    return this.buf[this.at++]!;
-  }
-  u16(what: string): number {
-    this.need(2, what);
-    const v = this.buf.readUInt16BE(this.at);
-    this.at += 2;
-    return v;
-  }
-  u32(what: string): number {
-    this.need(4, what);
-    const v = this.buf.readUInt32BE(this.at);
-    this.at += 4;
-    return v;
-  }
-  i32(what: string): number {
-    this.need(4, what);
-    const v = this.buf.readInt32BE(this.at);
-    this.at += 4;
-    return v;
-  }
-  bytes(n: number, what: string): Buffer {
-    this.need(n, what);
-    const v = Buffer.from(this.buf.subarray(this.at, this.at + n));
-    this.at += n;
-    return v;
-  }
-  rest(): Buffer {
-    const v = Buffer.from(this.buf.subarray(this.at));
-    this.at = this.buf.length;
-    return v;
-  }
-  end(what: string): void {
-    if (this.at !== this.buf.length) bad(`${this.buf.length - this.at} bytes after the ${what}`);
-  }
-}
-
-function u32(n: number, what: string): Buffer {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff)
-    throw new RangeError(`${what} ${n} is not a 32-bit count`);
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
 function json<T>(schema: z.ZodType<T>, bytes: Buffer, what: string): T {
   let raw: unknown;
   try {
@@ -178,17 +126,17 @@ export function encodeLockRequest(r: LockRequest): Buffer {
     case 'begin-update':
       if (r.transferId.length !== TRANSFER_ID_BYTES)
         throw new RangeError('a transfer id is 32 bytes (SHA-256)');
-      return Buffer.concat([type, r.transferId, u32(r.totalBytes, 'the update size')]);
+      return Buffer.concat([type, r.transferId, u32Bytes(r.totalBytes, 'the update size')]);
     case 'chunk':
-      return Buffer.concat([type, u32(r.offset, 'the chunk offset'), r.bytes]);
+      return Buffer.concat([type, u32Bytes(r.offset, 'the chunk offset'), r.bytes]);
     case 'set-time':
-      return Buffer.concat([type, u32(r.ppdNow, 'the time')]);
+      return Buffer.concat([type, u32Bytes(r.ppdNow, 'the time')]);
     case 'read-audit': {
       if (!Number.isInteger(r.max) || r.max < 1 || r.max > 0xffff)
         throw new RangeError('read-audit max is 1 to 65535');
       const b = Buffer.alloc(2);
       b.writeUInt16BE(r.max);
-      return Buffer.concat([type, u32(r.fromSeq, 'the audit seq'), b]);
+      return Buffer.concat([type, u32Bytes(r.fromSeq, 'the audit seq'), b]);
     }
     case 'emergency-open':
       return Buffer.concat([type, jsonBytes(EmergencyOpening.parse(r.opening))]);
@@ -197,7 +145,7 @@ export function encodeLockRequest(r: LockRequest): Buffer {
 
 /** Decodes a request (a lock's side); throws LockMessageError('BAD_MESSAGE') on anything else. */
 export function decodeLockRequest(bytes: Uint8Array): LockRequest {
-  const r = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  const r = new MessageReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bad);
   const code = r.u8('the message type');
   const type = REQUEST_BY_CODE.get(code) ?? bad(`unknown request type 0x${code.toString(16)}`);
   let out: LockRequest;
@@ -248,7 +196,7 @@ function encodeRecord(rec: LockAuditRecord): Buffer {
   return b;
 }
 
-function decodeRecord(r: Reader): LockAuditRecord {
+function decodeRecord(r: MessageReader): LockAuditRecord {
   const seq = r.u32('the record seq');
   const at = r.u32('the record time');
   const eventCode = r.u8('the record event');
@@ -290,9 +238,9 @@ export function encodeLockResponse(r: LockResponse): Buffer {
     case 'commit':
       return Buffer.concat([type, jsonBytes(LockReport.parse(r.report))]);
     case 'begin-update':
-      return Buffer.concat([type, u32(r.resumeAt, 'resumeAt')]);
+      return Buffer.concat([type, u32Bytes(r.resumeAt, 'resumeAt')]);
     case 'chunk':
-      return Buffer.concat([type, u32(r.received, 'received')]);
+      return Buffer.concat([type, u32Bytes(r.received, 'received')]);
     case 'set-time': {
       const b = Buffer.alloc(4);
       b.writeInt32BE(r.driftSeconds);
@@ -305,13 +253,13 @@ export function encodeLockResponse(r: LockResponse): Buffer {
       return Buffer.concat([type, head, ...r.records.map(encodeRecord)]);
     }
     case 'emergency-open':
-      return Buffer.concat([type, u32(r.openedAt, 'openedAt')]);
+      return Buffer.concat([type, u32Bytes(r.openedAt, 'openedAt')]);
   }
 }
 
 /** Decodes a response (the PPD's side); throws LockMessageError('BAD_MESSAGE') on anything else. */
 export function decodeLockResponse(bytes: Uint8Array): LockResponse {
-  const r = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  const r = new MessageReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bad);
   const code = r.u8('the message type');
   if (code === ERROR) {
     const errCode = r.u8('the error code');
@@ -376,7 +324,7 @@ export function encodeLockIdentity(id: LockIdentity): Buffer {
 
 /** Decodes a lock's identity (the PPD's side); LockMessageError('BAD_MESSAGE') on anything else. */
 export function decodeLockIdentity(bytes: Uint8Array): LockIdentity {
-  const r = new Reader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
+  const r = new MessageReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), bad);
   const serial = r.bytes(r.u8('the serial length'), 'the serial').toString('latin1');
   if (!SERIAL.test(serial)) bad('the lock serial is not printable ASCII');
   const doorId = r.u32('the door id');

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import readline from 'node:readline';
 import { Phone } from './phone.js';
+import { runSimConsole } from '../cli/sim-console.js';
 
 /**
  * `lintel sim phone`: the phone app as a process. Its device key, relay enrolment and keys live in
@@ -84,28 +84,5 @@ export async function simPhoneCommand(
   say(
     `phone ${phone.devicePublicKey.slice(2, 18)}…: ${phone.enrolled ? 'enrolled' : 'not enrolled'}, ${phone.keys().length} keys. Type help for commands, Ctrl-C to stop.`,
   );
-  let busy: Promise<void> = Promise.resolve();
-  const rl = readline.createInterface({ input: io.input, terminal: false });
-  rl.on('line', (line) => {
-    busy = busy.then(async () => {
-      try {
-        const text = await runPhoneLine(phone, line);
-        if (text) say(text);
-      } catch (err) {
-        say(`error: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      rl.close();
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    rl.on('close', stop);
-  });
-  await busy;
+  await runSimConsole({ ...io, run: (line) => runPhoneLine(phone, line) });
 }

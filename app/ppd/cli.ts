@@ -1,11 +1,11 @@
 import path from 'node:path';
-import readline from 'node:readline';
 import { Option } from 'commander';
 import { integerOption } from '../cli/integer-option.js';
 import type { Log } from '../log.js';
 import { LockVisitError } from '../lock/lock-visit.js';
 import type { SerialPorts } from '../ports/serial.js';
 import { describeResult, describeTask, PpdSimulator } from './ppd-simulator.js';
+import { runSimConsole } from '../cli/sim-console.js';
 
 /**
  * `lintel sim ppd`: the technician's Portable Programming Device as a process. Its console port is
@@ -82,34 +82,7 @@ export async function simPpdCommand(
   );
   deps.log?.info({ serial: sim.memory.serial, port: opts.port }, 'sim ppd: running');
 
-  let busy: Promise<void> = Promise.resolve();
-  const rl = readline.createInterface({ input: io.input, terminal: false });
-  rl.on('line', (line) => {
-    busy = busy.then(async () => {
-      try {
-        const text = await runPpdLine(sim, line, say);
-        if (text) say(text);
-      } catch (err) {
-        say(`error: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
-  });
-  await new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      rl.close();
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    rl.on('close', stop);
-  });
-  io.input.pause?.();
-  await busy;
+  await runSimConsole({ ...io, run: (line) => runPpdLine(sim, line, say) });
   await sim.close();
 }
 

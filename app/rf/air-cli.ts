@@ -1,8 +1,8 @@
-import readline from 'node:readline';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { integerOption } from '../cli/integer-option.js';
 import type { Log } from '../log.js';
 import { RfAir } from './air.js';
+import { runSimConsole } from '../cli/sim-console.js';
 
 /**
  * `lintel sim air`: the simulated radio medium RF locks and RF nodes attach to (see air.ts). It runs
@@ -124,27 +124,16 @@ export async function simAirCommand(
       `airtime ${opts.airtime ? 'paced at 250 kbit/s' : 'off'}). Type help for commands, Ctrl-C to stop.`,
   );
   deps.log?.info({ port: air.port, seed: air.seed }, 'sim air: running');
-  const rl = readline.createInterface({ input: io.input, terminal: false });
-  rl.on('line', (line) => {
-    try {
-      const text = runAirLine(air, line);
-      if (text) say(text);
-    } catch (err) {
-      say(`error: ${err instanceof Error ? err.message : String(err)}`);
-    }
+  // Only a signal stops it: the air is often left running in the background with no input.
+  await runSimConsole({
+    ...io,
+    run: (line) => runAirLine(air, line),
+    untilSignal: true,
+    alsoStopOn: (stop) => {
+      void deps.stop?.then(() => stop());
+      return () => {};
+    },
   });
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    void deps.stop?.then(stop);
-  });
-  rl.close();
-  io.input.pause?.();
   say(describeStats(air));
   await air.close();
 }

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import readline from 'node:readline';
 import { type Command, Option } from 'commander';
 import { integerOption } from '../cli/integer-option.js';
 import { DesfireClient } from '../desfire/index.js';
@@ -16,6 +15,7 @@ import { CounterFile } from './frame-counters.js';
 import { RfLock } from './rf-lock.js';
 import { RfLockState } from './rf-lock-state.js';
 import { parseJoinCode } from './rf-messages.js';
+import { runSimConsole } from '../cli/sim-console.js';
 
 /**
  * `lintel sim rflock`: an RF lock as a process. Its memory is in --state (a factory-new lock is made
@@ -138,31 +138,7 @@ export async function simRfLockCommand(
     say(
       `${describeLock(memory)}\n${describeRadio(rf)}\non the air at ${air.host}:${air.port}${phones ? `; phones on UDP ${phones.port}` : ''}; cards ${shelf.dir ? `in ${shelf.dir}` : 'kept in memory (no --cards)'}. Type help for commands, Ctrl-C to stop.`,
     );
-    let busy: Promise<void> = Promise.resolve();
-    const rl = readline.createInterface({ input: io.input, terminal: false });
-    rl.on('line', (line) => {
-      busy = busy.then(async () => {
-        try {
-          const text = await runRfLockLine(lock, rf, shelf, line);
-          if (text) say(text);
-        } catch (err) {
-          say(`error: ${err instanceof Error ? err.message : String(err)}`);
-        }
-      });
-    });
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        rl.close();
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      rl.on('close', stop);
-    });
-    io.input.pause?.();
-    await busy;
+    await runSimConsole({ ...io, run: (line) => runRfLockLine(lock, rf, shelf, line) });
   } finally {
     await phones?.close();
     await lock.stop();

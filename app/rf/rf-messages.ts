@@ -11,6 +11,7 @@ import {
   type LockRequest,
   type LockResponse,
 } from '../lock/lock-messages.js';
+import { MessageReader, u16Bytes, u32Bytes } from '../lock/message-bytes.js';
 
 /**
  * The RF node ↔ RF lock application messages, carried by rf-transaction.ts inside CCM*-secured frames:
@@ -125,59 +126,7 @@ const bad = (why: string): never => {
   throw new RfMessageError(`rf message: ${why}`);
 };
 
-class Reader {
-  private at = 0;
-  constructor(private readonly buf: Buffer) {}
-  private need(n: number, what: string): void {
-    if (this.at + n > this.buf.length) bad(`${what} is cut short`);
-  }
-  u8(what: string): number {
-    this.need(1, what);
-    return this.buf[this.at++]!;
-  }
-  u16(what: string): number {
-    this.need(2, what);
-    const v = this.buf.readUInt16BE(this.at);
-    this.at += 2;
-    return v;
-  }
-  u32(what: string): number {
-    this.need(4, what);
-    const v = this.buf.readUInt32BE(this.at);
-    this.at += 4;
-    return v;
-  }
-  bytes(n: number, what: string): Buffer {
-    this.need(n, what);
-    const v = Buffer.from(this.buf.subarray(this.at, this.at + n));
-    this.at += n;
-    return v;
-  }
-  rest(): Buffer {
-    const v = Buffer.from(this.buf.subarray(this.at));
-    this.at = this.buf.length;
-    return v;
-  }
-  end(what: string): void {
-    if (this.at !== this.buf.length) bad(`${this.buf.length - this.at} bytes after the ${what}`);
-  }
-}
-
 const u8 = (n: number) => Buffer.of(n);
-function u16(n: number, what: string): Buffer {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff)
-    throw new RangeError(`${what} ${n} is not a 16-bit number`);
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(n);
-  return b;
-}
-function u32(n: number, what: string): Buffer {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff)
-    throw new RangeError(`${what} ${n} is not a 32-bit number`);
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
 function fixed(b: Buffer, n: number, what: string): Buffer {
   if (b.length !== n) throw new RangeError(`${what} is ${n} bytes, not ${b.length}`);
   return b;
@@ -220,19 +169,19 @@ function encodeEntries(latestSeq: number, entries: readonly RfBlacklistEntry[]):
       `a blacklist-add carries at most ${MAX_BLACKLIST_ADD} entries, not ${entries.length}`,
     );
   return Buffer.concat([
-    u32(latestSeq, 'the blacklist seq'),
-    u16(entries.length, 'the entry count'),
+    u32Bytes(latestSeq, 'the blacklist seq'),
+    u16Bytes(entries.length, 'the entry count'),
     ...entries.map((e) =>
       Buffer.concat([
-        u32(e.seq, 'an entry seq'),
-        u32(e.credentialId, 'an entry credential'),
-        u32(e.expiresAt, 'an entry expiry'),
+        u32Bytes(e.seq, 'an entry seq'),
+        u32Bytes(e.credentialId, 'an entry credential'),
+        u32Bytes(e.expiresAt, 'an entry expiry'),
       ]),
     ),
   ]);
 }
 
-function decodeEntries(r: Reader): { latestSeq: number; entries: RfBlacklistEntry[] } {
+function decodeEntries(r: MessageReader): { latestSeq: number; entries: RfBlacklistEntry[] } {
   const latestSeq = r.u32('the blacklist seq');
   const count = r.u16('the entry count');
   if (count > MAX_BLACKLIST_ADD) bad(`${count} blacklist entries (at most ${MAX_BLACKLIST_ADD})`);
@@ -300,7 +249,7 @@ export function encodeRfRequest(m: RfRequest): Buffer {
 /** Decodes a request; throws {@link RfMessageError} on anything else. */
 export function decodeRfRequest(bytes: Uint8Array): RfRequest {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const r = new Reader(buf);
+  const r = new MessageReader(buf, bad);
   const code = r.u8('the message type');
   const own = RF_BY_CODE.get(code);
   if (!own) {
@@ -386,11 +335,11 @@ export function encodeRfResponse(m: RfResponse): Buffer {
   const type = u8(RF[m.type as RfOwn] | RESPONSE);
   switch (m.type) {
     case 'blacklist-add':
-      return Buffer.concat([type, u32(m.blacklistSeq, 'the blacklist seq')]);
+      return Buffer.concat([type, u32Bytes(m.blacklistSeq, 'the blacklist seq')]);
     case 'open-challenge':
       return Buffer.concat([type, fixed(m.nonce, RF_NONCE_BYTES, 'the nonce')]);
     case 'open':
-      return Buffer.concat([type, u32(m.openedAt, 'openedAt')]);
+      return Buffer.concat([type, u32Bytes(m.openedAt, 'openedAt')]);
     case 'mobile-key':
       return Buffer.concat([type, fixed(m.groupKeyId, GROUP_KEY_ID_BYTES, 'the group key id')]);
     case 'join':
@@ -399,16 +348,16 @@ export function encodeRfResponse(m: RfResponse): Buffer {
         throw new RangeError('a network key version is 1 to 255');
       return Buffer.concat([
         type,
-        u32(m.doorId, 'the door id'),
+        u32Bytes(m.doorId, 'the door id'),
         u8(m.keyVersion),
-        u16(m.panId, 'the PAN id'),
+        u16Bytes(m.panId, 'the PAN id'),
         fixed(m.networkKey, 16, 'the network key'),
         fixed(m.lockKey, 16, 'the lock key'),
       ]);
     case 'report':
-      return Buffer.concat([type, u32(m.now, 'the time')]);
+      return Buffer.concat([type, u32Bytes(m.now, 'the time')]);
     case 'events':
-      return Buffer.concat([type, u32(m.ack, 'the ack')]);
+      return Buffer.concat([type, u32Bytes(m.ack, 'the ack')]);
   }
   return bad(`cannot encode ${m.type}`);
 }
@@ -416,7 +365,7 @@ export function encodeRfResponse(m: RfResponse): Buffer {
 /** Decodes a response; throws {@link RfMessageError} on anything else. */
 export function decodeRfResponse(bytes: Uint8Array): RfResponse {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  const r = new Reader(buf);
+  const r = new MessageReader(buf, bad);
   const code = r.u8('the message type');
   const own = code === ERROR ? undefined : RF_BY_CODE.get(code & ~RESPONSE);
   if (!own || (code & RESPONSE) === 0) {
@@ -491,5 +440,5 @@ const OPEN_LABEL = Buffer.from('lintel-rf-open/1', 'ascii');
 export function openProof(lockKey: Uint8Array, eui64: Uint8Array, doorId: number, nonce: Uint8Array): Buffer {
   if (eui64.length !== 8) throw new RangeError('an EUI-64 is 8 bytes');
   if (nonce.length !== RF_NONCE_BYTES) throw new RangeError(`a nonce is ${RF_NONCE_BYTES} bytes`);
-  return aesCmac(lockKey, Buffer.concat([OPEN_LABEL, eui64, u32(doorId, 'the door id'), nonce]));
+  return aesCmac(lockKey, Buffer.concat([OPEN_LABEL, eui64, u32Bytes(doorId, 'the door id'), nonce]));
 }

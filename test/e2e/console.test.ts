@@ -1225,16 +1225,16 @@ describe('the console against lintel serve', () => {
       state: 'OnlineJoined',
       link: expect.stringMatching(/^(Good|Fair|Poor) \(\d+\)$/),
     });
+    // Its unit has given it its door's configuration and the site's blacklist.
+    await expect
+      .poll(cells, DEVICE_LOOK)
+      .toMatchObject({ configuration: expect.stringMatching(/^Up to date/) });
     const viewport = pageA.viewportSize()!;
     await pageA.setViewportSize({ width: 1600, height: viewport.height });
     await pageA.waitForLoadState('networkidle');
     await shot(pageA, 'rf-locks.png');
     await pageA.setViewportSize(viewport);
     expect(await axeProblems(pageA, 'RF locks with a joined lock')).toEqual([]);
-    // Its unit has given it its door's configuration and the site's blacklist.
-    await expect
-      .poll(cells, DEVICE_LOOK)
-      .toMatchObject({ configuration: expect.stringMatching(/^Up to date/) });
   }, 120_000);
 
   it('sets up the relay, invites a phone, issues it a mobile key and sees it delivered, live', async () => {
