@@ -1,8 +1,9 @@
-import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { Device } from '../../../../app/contract/methods/devices.js';
 import type { ResultOf } from '../../../../app/contract/index.js';
 import { call, subscribe } from '../../rpc/client.js';
+import { throttledReread } from '../../rpc/throttled-reread.js';
 import { saying } from '../events/said-failure.js';
 
 /** Where devices.list is cached: replaced device by device by `devices.changed`. */
@@ -48,26 +49,6 @@ export function useDevices(failure: (err: unknown) => string | undefined, enable
   });
 }
 
-/** Reads the list again, at most once per {@link DEVICES_REREAD_MS}. */
-function throttledReread(queryClient: QueryClient) {
-  let last = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const reread = () => {
-    timer = undefined;
-    last = Date.now();
-    void queryClient.invalidateQueries({ queryKey: DEVICES_KEY, exact: true });
-  };
-  return {
-    request() {
-      if (timer) return;
-      timer = setTimeout(reread, Math.max(0, last + DEVICES_REREAD_MS - Date.now()));
-    },
-    stop() {
-      if (timer) clearTimeout(timer);
-    },
-  };
-}
-
 /**
  * Keeps the cached devices live from `devices.changed`: the device reported replaces its row at once
  * (its state, readers and doors), and the whole list is read again soon after (a removal says no more
@@ -77,7 +58,7 @@ function throttledReread(queryClient: QueryClient) {
 export function useLiveDevices(): void {
   const queryClient = useQueryClient();
   useEffect(() => {
-    const reread = throttledReread(queryClient);
+    const reread = throttledReread(queryClient, DEVICES_KEY, DEVICES_REREAD_MS);
     const unsubscribe = subscribe('devices.changed', (e) => {
       queryClient.setQueryData<DeviceList>(DEVICES_KEY, (old) => mergeDevice(old, e.payload));
       reread.request();

@@ -1,7 +1,8 @@
-import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { ResultOf } from '../../../../app/contract/index.js';
 import { call, subscribe } from '../../rpc/client.js';
+import { throttledReread } from '../../rpc/throttled-reread.js';
 import { saying } from '../events/said-failure.js';
 
 /** Where rf.locks.list is cached. */
@@ -36,26 +37,6 @@ export function useRfLocks(failure: (err: unknown) => string | undefined) {
   });
 }
 
-/** Reads the list again, at most once per {@link RF_REREAD_MS}. */
-function throttledReread(queryClient: QueryClient) {
-  let last = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const reread = () => {
-    timer = undefined;
-    last = Date.now();
-    void queryClient.invalidateQueries({ queryKey: RF_LOCKS_KEY, exact: true });
-  };
-  return {
-    request() {
-      if (timer) return;
-      timer = setTimeout(reread, Math.max(0, last + RF_REREAD_MS - Date.now()));
-    },
-    stop() {
-      if (timer) clearTimeout(timer);
-    },
-  };
-}
-
 /**
  * Keeps the RF locks live: the Service publishes a control unit's reports (its RF locks' status among
  * them: joined, heard, link quality, battery, revision) as `devices.changed`, and the list is read
@@ -64,7 +45,7 @@ function throttledReread(queryClient: QueryClient) {
 export function useLiveRfLocks(): void {
   const queryClient = useQueryClient();
   useEffect(() => {
-    const reread = throttledReread(queryClient);
+    const reread = throttledReread(queryClient, RF_LOCKS_KEY, RF_REREAD_MS);
     // Any device: a gateway forwards the reports of the control units behind it.
     const unsubscribe = subscribe('devices.changed', () => reread.request());
     return () => {
