@@ -19,11 +19,19 @@ export const PHONE_HELP = [
   '  fetch                        take the keys waiting at the relay; delete revoked ones',
   '  keys                         the keys on this phone',
   '  open HOST:PORT [PIN]         open the lock listening there (its --ble port)',
+  '  replay HOST:PORT             resend the last OPEN unchanged, as a sniffer would (locks refuse it)',
   '  help                         this text',
   'Ctrl-C (or the end of stdin) stops the phone.',
 ].join('\n');
 
 const iso = (s: number) => new Date(s * 1000).toISOString();
+
+/** HOST:PORT of a lock's --ble port, or what to type instead. */
+function lockAddress(arg: string | undefined, usage: string): { host: string; port: number } {
+  const m = /^(.+):(\d{1,5})$/.exec(arg ?? '');
+  if (!m) throw new Error(`${usage} (the lock’s --ble port)`);
+  return { host: m[1]!, port: Number(m[2]) };
+}
 
 /** One console command; answers what to print. */
 export async function runPhoneLine(phone: Phone, line: string): Promise<string | undefined> {
@@ -59,10 +67,16 @@ export async function runPhoneLine(phone: Phone, line: string): Promise<string |
         .join('\n');
     }
     case 'open': {
-      const m = /^(.+):(\d{1,5})$/.exec(args[0] ?? '');
-      if (!m) throw new Error('open HOST:PORT [PIN] (the lock’s --ble port)');
-      const r = await phone.open(m[1]!, Number(m[2]), { ...(args[1] !== undefined && { pin: args[1] }) });
+      const { host, port } = lockAddress(args[0], 'open HOST:PORT [PIN]');
+      const r = await phone.open(host, port, { ...(args[1] !== undefined && { pin: args[1] }) });
       return `lock ${r.lockId}: ${r.granted ? 'granted' : `denied (${r.reason})`}`;
+    }
+    case 'replay': {
+      const { host, port } = lockAddress(args[0], 'replay HOST:PORT');
+      const r = await phone.replay(host, port);
+      if (r.answer === 'denied') return `lock ${r.lockId}: denied (${r.reason})`;
+      if (r.answer === 'none') return `lock ${r.lockId}: no answer (${r.why})`;
+      return `lock ${r.lockId}: answered with a sealed result this phone cannot read: the lock took the replay as an opening (see its audit)`;
     }
     case 'help':
       return PHONE_HELP;

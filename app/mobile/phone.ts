@@ -2,9 +2,16 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { writeFileAtomic } from '../keys/atomic-file.js';
 import { PhoneRelayClient } from '../relay/relay-client.js';
-import { connectBle, type BleTiming } from './ble-link.js';
+import { BleLinkError, connectBle, type BleTiming } from './ble-link.js';
 import { exportDeviceKey, importDeviceKey, newDeviceKey, type DeviceKey } from './device-key.js';
-import { openFromPhone, type PhoneOpenResult } from './opening.js';
+import {
+  decodeOpeningMessage,
+  encodeOpeningMessage,
+  OPENING_VERSION,
+  OpeningMessageError,
+  type OpeningMessage,
+} from './opening-messages.js';
+import { openFromPhone, PhoneOpenError, type OpeningLink, type PhoneOpenResult } from './opening.js';
 import { readTokenHeader, TokenFormatError } from './token.js';
 
 /**
@@ -57,8 +64,46 @@ export interface FetchSummary {
   refused: string[];
 }
 
+/**
+ * The last OPEN the phone sent, byte for byte as it went on the air, and the lock it went to. Kept in
+ * memory only, never in the state file: it exists so `replay` can play the attacker who recorded it.
+ */
+export interface RecordedOpening {
+  bytes: Buffer;
+  /** The lock's id, from the challenge it answered. */
+  lockId: string;
+  host: string;
+  port: number;
+}
+
+/** What a lock said to a replayed OPEN. */
+export type ReplayAnswer =
+  /** The lock refused in clear (REFUSED): it made no session for the replay. */
+  | { lockId: string; answer: 'denied'; reason: string }
+  /**
+   * The lock answered with a sealed RESULT: it judged the replay as an opening, under session keys the
+   * phone no longer holds, so it cannot tell granted from denied (the lock's audit can).
+   */
+  | { lockId: string; answer: 'sealed' }
+  /** The lock closed the connection or said nothing. */
+  | { lockId: string; answer: 'none'; why: string };
+
+/** How long `replay` waits for each of the lock's answers (as an opening does). */
+const REPLAY_ANSWER_MS = 5000;
+
+/** The message in `bytes`, or undefined when they are not one. */
+function peek(bytes: Uint8Array): OpeningMessage | undefined {
+  try {
+    return decodeOpeningMessage(bytes);
+  } catch (err) {
+    if (err instanceof OpeningMessageError) return undefined;
+    throw err;
+  }
+}
+
 export class Phone {
   private readonly device: DeviceKey;
+  private recorded: RecordedOpening | undefined;
 
   private constructor(
     private s: PhoneState,
@@ -222,12 +267,68 @@ export class Phone {
     o: { pin?: string; timing?: BleTiming } = {},
   ): Promise<PhoneOpenResult> {
     const conn = await connectBle(host, port, o.timing);
+    // The opening itself is untouched; this link only watches it, to keep the OPEN for `replay`.
+    let lockId: string | undefined;
+    const link: OpeningLink = {
+      receive: async (ms) => {
+        const b = await conn.receive(ms);
+        const m = peek(b);
+        if (m?.type === 'challenge') lockId = m.lockId;
+        return b;
+      },
+      send: (message) => {
+        if (lockId !== undefined && peek(message)?.type === 'open')
+          this.recorded = { bytes: Buffer.from(message), lockId, host, port };
+        return conn.send(message);
+      },
+    };
     try {
-      return await openFromPhone(conn, {
+      return await openFromPhone(link, {
         deviceKey: this.device,
         pick: (id) => this.pick(id),
         ...(o.pin !== undefined && { pin: o.pin }),
       });
+    } finally {
+      conn.close();
+    }
+  }
+
+  /** The last OPEN this phone sent (a copy), if it sent one since it started. */
+  get lastOpening(): RecordedOpening | undefined {
+    const r = this.recorded;
+    return r && { ...r, bytes: Buffer.from(r.bytes) };
+  }
+
+  /**
+   * Plays the attacker who recorded the last opening: a fresh connection to the lock at host:port, a
+   * HELLO as usual (so the lock hands out a new challenge), then the recorded OPEN, unchanged.
+   */
+  async replay(host: string, port: number, o: { timing?: BleTiming } = {}): Promise<ReplayAnswer> {
+    const recorded = this.recorded;
+    if (!recorded) throw new PhoneError('replay: open a lock first; there is nothing to replay');
+    const conn = await connectBle(host, port, o.timing);
+    try {
+      await conn.send(encodeOpeningMessage({ type: 'hello', version: OPENING_VERSION }));
+      const challenge = decodeOpeningMessage(await conn.receive(REPLAY_ANSWER_MS));
+      if (challenge.type === 'refused') throw new PhoneOpenError(`the lock refused: ${challenge.reason}`);
+      if (challenge.type !== 'challenge')
+        throw new PhoneOpenError(`the lock answered ${challenge.type}, not a challenge`);
+      const lockId = challenge.lockId;
+      let answer: OpeningMessage;
+      try {
+        await conn.send(recorded.bytes);
+        answer = decodeOpeningMessage(await conn.receive(REPLAY_ANSWER_MS));
+      } catch (err) {
+        if (err instanceof BleLinkError) return { lockId, answer: 'none', why: err.message };
+        throw err;
+      }
+      if (answer.type === 'refused') return { lockId, answer: 'denied', reason: answer.reason };
+      if (answer.type === 'result') return { lockId, answer: 'sealed' };
+      throw new PhoneOpenError(`the lock answered ${answer.type}, not a result`);
+    } catch (err) {
+      if (err instanceof OpeningMessageError)
+        throw new PhoneOpenError(`the lock’s answer is not an opening message: ${err.message}`);
+      throw err;
     } finally {
       conn.close();
     }
