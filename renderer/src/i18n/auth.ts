@@ -24,6 +24,14 @@ export const auth = strings(
       submitting: 'Creating administrator…',
       created: 'Administrator “{{username}}” created. Log in with the new password.',
       alreadyDone: 'An administrator already exists. Log in.',
+      demo: {
+        heading: 'Just looking?',
+        intro:
+          'A demo site, with sample people and doors and simulated devices, can be tried without touching this one. In a terminal, in the Lintel folder, run:',
+        command: 'Command to try the demo',
+        other:
+          'or <code>lintel demo</code> where the <code>lintel</code> command is installed. The demo prints its own address and login; Ctrl-C stops it.',
+      },
     },
     unlock: {
       title: 'Unlock the site',
@@ -140,6 +148,14 @@ export const auth = strings(
       submitting: 'Creando el administrador…',
       created: 'Administrador «{{username}}» creado. Inicie sesión con la nueva contraseña.',
       alreadyDone: 'Ya existe un administrador. Inicie sesión.',
+      demo: {
+        heading: '¿Solo quiere echar un vistazo?',
+        intro:
+          'Puede probar una instalación de demostración, con personas y puertas de ejemplo y dispositivos simulados, sin tocar esta. En un terminal, en la carpeta de Lintel, ejecute:',
+        command: 'Orden para probar la demostración',
+        other:
+          'o <code>lintel demo</code> donde esté instalada la orden <code>lintel</code>. La demostración muestra su propia dirección y su usuario; Ctrl-C la detiene.',
+      },
     },
     unlock: {
       title: 'Desbloquear la instalación',

@@ -1,4 +1,4 @@
-import { screen, waitFor } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setLanguage } from '../i18n/i18n.js';
@@ -113,10 +113,39 @@ describe('the setup screen', () => {
     expect(callMock).not.toHaveBeenCalled();
   });
 
+  it('offers a demo site after the form, as a command to copy, and calls nothing for it', async () => {
+    renderInConsole(<SetupScreen siteName="Lintel site" onCreated={vi.fn()} onAlreadyDone={vi.fn()} />);
+    const section = screen.getByRole('region', { name: 'Just looking?' });
+    const form = screen.getByRole('form', { name: 'First administrator' });
+    expect(form.compareDocumentPosition(section) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    expect(section.textContent).toContain('without touching this one');
+    expect(within(section).getByText('lintel demo', { selector: 'code' })).toBeDefined();
+    const command = within(section).getByRole('textbox', { name: 'Command to try the demo' });
+    expect(command).toHaveProperty('value', 'npm start -- --demo');
+    expect(command).toHaveProperty('readOnly', true);
+    await userEvent.click(within(section).getByRole('button', { name: 'Copy' }));
+    expect(await within(section).findByText('Copied.')).toBeDefined();
+    expect(await navigator.clipboard.readText()).toBe('npm start -- --demo');
+    expect(callMock).not.toHaveBeenCalled();
+  });
+
+  it('offers the demo in the desktop app’s own window too', () => {
+    renderInConsole(
+      <SetupScreen
+        siteName="Lintel site"
+        tokenRequired={false}
+        onCreated={vi.fn()}
+        onAlreadyDone={vi.fn()}
+      />,
+    );
+    expect(screen.getByRole('region', { name: 'Just looking?' })).toBeDefined();
+  });
+
   it('speaks Spanish', async () => {
     setLanguage('es');
     renderInConsole(<SetupScreen siteName="Lintel site" onCreated={vi.fn()} onAlreadyDone={vi.fn()} />);
     expect(screen.getByRole('heading', { level: 1, name: 'Configurar Lintel' })).toBeDefined();
+    expect(screen.getByRole('region', { name: '¿Solo quiere echar un vistazo?' })).toBeDefined();
     await userEvent.click(screen.getByRole('button', { name: 'Crear administrador' }));
     expect((await screen.findAllByRole('alert'))[0]!.textContent).toBe('Rellene este campo.');
   });

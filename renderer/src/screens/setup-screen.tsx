@@ -1,10 +1,11 @@
 import { zodResolver } from '@hookform/resolvers/zod';
-import { Alert, Button, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { Trans } from 'react-i18next';
 import type { ParamsOf } from '../../../app/contract/index.js';
+import { CopyField } from '../components/copy-field.js';
 import { Screen } from '../components/screen.js';
 import { errorText, isRpcError } from '../error-text.js';
 import { useT } from '../i18n/i18n.js';
@@ -15,6 +16,35 @@ import './auth/auth.css';
 
 /** The fields whose contract path matches the form's, for the issues of an INVALID_PARAMS answer. */
 const PARAM_FIELDS = ['token', 'siteName', 'username', 'displayName', 'password'] as const;
+
+/** The command that starts the demo site from a checkout, as `npm start` takes it (README.md). */
+const DEMO_COMMAND = 'npm start -- --demo';
+
+/**
+ * For someone who only wants to look around: the demo site (`lintel demo`) runs beside this one in its
+ * own folder, so trying it costs this site nothing. Quiet, after the form, and only a command to copy:
+ * the demo's simulated devices are processes that neither this page nor the desktop window can start.
+ */
+function JustLooking() {
+  const { t } = useT('auth');
+  const heading = useId();
+  return (
+    <section aria-labelledby={heading} className="auth-section auth-scope">
+      <Stack gap="xs">
+        <Title order={2} size="h5" id={heading}>
+          {t('setup.demo.heading')}
+        </Title>
+        <Text size="sm" c="dimmed">
+          {t('setup.demo.intro')}
+        </Text>
+        <CopyField label={t('setup.demo.command')} value={DEMO_COMMAND} />
+        <Text size="sm" c="dimmed">
+          <Trans t={t} i18nKey="setup.demo.other" components={{ code: <code /> }} />
+        </Text>
+      </Stack>
+    </section>
+  );
+}
 
 /** First run: the setup token the service printed, and the site's first administrator. */
 export function SetupScreen({
@@ -144,6 +174,7 @@ export function SetupScreen({
           </Button>
         </Stack>
       </form>
+      <JustLooking />
     </Screen>
   );
 }
