@@ -25,10 +25,15 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-/** Starts socat and resolves with the two pty paths once it is relaying between them. */
-export function ptyPair(): Promise<PtyPair> {
+/**
+ * Starts socat and resolves with the two pty paths once it is relaying between them. `links` names
+ * stable symlinks to the two ends (socat makes and removes them): a demo site's PPD keeps one path
+ * across restarts, as a USB adapter's /dev/serial/by-id name does.
+ */
+export function ptyPair(links: [string, string] | [] = []): Promise<PtyPair> {
   requireSocat();
-  const socat = spawn('socat', ['-d', '-d', 'pty,raw,echo=0', 'pty,raw,echo=0'], {
+  const end = (link: string | undefined) => `pty,raw,echo=0${link ? `,link=${link}` : ''}`;
+  const socat = spawn('socat', ['-d', '-d', end(links[0]), end(links[1])], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => socat.once('exit', () => resolve()));

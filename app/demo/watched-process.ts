@@ -1,11 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 
-/** A child process whose output a test waits on, line by line, as a person would read it. */
+/**
+ * A child process whose output is waited on line by line, as a person would read it: by the tests
+ * and by `lintel demo`, which runs a whole site of them for hours.
+ */
 export interface WatchedProcess {
+  /** The output kept (the last `keep` characters at most). */
   stdout: () => string;
+  /** Where the output ends now, counting what was dropped: a `from` for waitFor. */
+  mark: () => number;
   stderr: () => string;
   /**
-   * Resolves with the first match of `pattern` in the output from `from` on (default: all of it);
+   * Resolves with the first match of `pattern` in the output from `from` (a mark) on (default: all of it);
    * rejects if the process exits first or nothing matches within `timeoutMs`.
    */
   waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<RegExpExecArray>;
@@ -17,16 +23,36 @@ export interface WatchedProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** How to watch: where to copy the output to, and how much of it to keep in memory. */
+export interface WatchOptions {
+  /** Gets stdout and stderr as they come (a log file). */
+  log?: NodeJS.WritableStream;
+  /** Characters of output kept for waitFor (default 8 MiB; a demo runs for days, its output must not grow without end). */
+  keep?: number;
+}
+
 /** Watches a spawned process with piped stdio; `name` goes in the errors. */
-export function watchProcess(proc: ChildProcess, name: string): WatchedProcess {
+export function watchProcess(proc: ChildProcess, name: string, opts: WatchOptions = {}): WatchedProcess {
+  const keep = opts.keep ?? 8 * 1024 * 1024;
   let out = '';
+  let dropped = 0;
   let err = '';
   const waiters = new Set<() => void>();
   proc.stdout!.on('data', (d: Buffer) => {
+    opts.log?.write(d);
     out += d.toString();
+    if (out.length > keep) {
+      // Half of it goes at once, so a chatty process does not copy its whole buffer on every chunk.
+      const cut = out.length - Math.floor(keep / 2);
+      out = out.slice(cut);
+      dropped += cut;
+    }
     for (const w of [...waiters]) w();
   });
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => {
+    opts.log?.write(d);
+    err = (err + d.toString()).slice(-64 * 1024);
+  });
   // A command typed after it exited is lost, not a crash of the test (EPIPE).
   proc.stdin?.on('error', () => undefined);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -39,18 +65,18 @@ export function watchProcess(proc: ChildProcess, name: string): WatchedProcess {
         clearTimeout(timer);
       };
       const check = () => {
-        const m = pattern.exec(out.slice(from));
+        const m = pattern.exec(out.slice(Math.max(0, from - dropped)));
         if (m) {
           done();
           resolve(m);
         } else if (gone()) {
           done();
-          reject(new Error(`${name} exited before ${pattern}:\n${out}\n${err}`));
+          reject(new Error(`${name} exited before ${pattern}:\n${out.slice(-16_000)}\n${err}`));
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`${name}: no ${pattern} in:\n${out}\n${err}`));
+        reject(new Error(`${name}: no ${pattern} in:\n${out.slice(-16_000)}\n${err}`));
       }, timeoutMs);
       waiters.add(check);
       void exited.then(check);
@@ -59,6 +85,7 @@ export function watchProcess(proc: ChildProcess, name: string): WatchedProcess {
 
   return {
     stdout: () => out,
+    mark: () => dropped + out.length,
     stderr: () => err,
     waitFor,
     exited,

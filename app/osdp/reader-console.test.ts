@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CardShelf } from '../ncoder/card-shelf.js';
-import { newReaderState, ReaderConsole, readReaderState, writeReaderState } from './reader-console.js';
+import {
+  describeLeds,
+  newReaderState,
+  ReaderConsole,
+  readReaderState,
+  writeReaderState,
+} from './reader-console.js';
 import { keypadText, ReaderSimulator } from './reader-simulator.js';
 import type { PdReply } from './replies.js';
 
@@ -76,5 +82,31 @@ describe('the reader simulator console', () => {
     expect(readReaderState(file)).toMatchObject({ serial: 42, scbk: '00'.repeat(16), fingers: ['a'] });
     fs.writeFileSync(file, '{"format":"something else"}');
     expect(() => readReaderState(file)).toThrow(/is not an OSDP reader simulator state file/);
+  });
+});
+
+describe('the reader simulator’s LED', () => {
+  it('prints what osdp_LED shows: the amber blinking of a PIN wait, a grant’s green, a permanent setting', () => {
+    const seen: string[] = [];
+    const sim = new ReaderSimulator({
+      address: 0,
+      serial: 1,
+      onLed: (leds) => seen.push(...describeLeds(leds)),
+    });
+    const off = { control: 0, onTime: 0, offTime: 0, onColor: 0, offColor: 0 };
+    // The settings app/control-unit/reader-link.ts sends for "type your PIN" (15 s) and for a grant (3 s).
+    const pinWanted = { control: 2, onTime: 3, offTime: 3, onColor: 3, offColor: 0, timer: 150 };
+    const granted = { control: 2, onTime: 30, offTime: 0, onColor: 2, offColor: 2, timer: 30 };
+    const handle = (sim as unknown as { handle(c: unknown): PdReply }).handle.bind(sim);
+    expect(handle({ type: 'led', leds: [{ reader: 0, led: 0, temp: pinWanted, perm: off }] })).toEqual({
+      type: 'ack',
+    });
+    handle({ type: 'led', leds: [{ reader: 0, led: 0, temp: granted, perm: off }] });
+    handle({
+      type: 'led',
+      leds: [{ reader: 0, led: 0, temp: { ...off, timer: 0 }, perm: { ...off, control: 1, onColor: 1 } }],
+    });
+    handle({ type: 'led', leds: [{ reader: 0, led: 0, temp: { ...off, timer: 0 }, perm: off }] });
+    expect(seen).toEqual(['led amber blinking for 15 s', 'led green for 3 s', 'led red']);
   });
 });

@@ -1,3 +1,4 @@
+import type { LedControl } from './messages.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CardInHand, type CardShelf } from '../ncoder/card-shelf.js';
@@ -177,4 +178,22 @@ export class ReaderConsole {
   say(text: string): void {
     this.out.write(`${text}\n`);
   }
+}
+
+const LED_COLORS = ['off', 'red', 'green', 'amber', 'blue', 'magenta', 'cyan', 'white'];
+
+/**
+ * What an osdp_LED command shows, as a line: `led amber blinking for 15 s`, `led red for 2 s`,
+ * `led green` (a permanent setting). Someone at the reader sees the light; at the simulator, this.
+ */
+export function describeLeds(leds: readonly LedControl[]): string[] {
+  const color = (c: number) => LED_COLORS[c] ?? `colour ${c}`;
+  return leds.flatMap((l) => {
+    if (l.temp.control === 2) {
+      const blinking = l.temp.offTime > 0 && l.temp.offColor !== l.temp.onColor;
+      return [`led ${color(l.temp.onColor)}${blinking ? ' blinking' : ''} for ${l.temp.timer / 10} s`];
+    }
+    if (l.perm.control === 1) return [`led ${color(l.perm.onColor)}`];
+    return [];
+  });
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Picc } from '../desfire/picc.js';
 import { CapFunction } from './capabilities.js';
 import { OsdpMessageError } from './message-bytes.js';
-import type { Command } from './messages.js';
+import type { Command, LedControl } from './messages.js';
 import { PdSession } from './pd-session.js';
 import { type Capability, NakReason, type PdId, type PdReply } from './replies.js';
 
@@ -35,6 +35,8 @@ export interface ReaderSimulatorOptions {
   firmware?: { major: number; minor: number; build: number };
   /** Called with a new SCBK from osdp_KEYSET before the ACK leaves (to store it). */
   onKeyset?: (scbk: Buffer) => void;
+  /** Called with each osdp_LED command: the only light a simulator has is the line it prints. */
+  onLed?: (leds: LedControl[]) => void;
   random?: (n: number) => Buffer;
 }
 
@@ -91,8 +93,10 @@ export class ReaderSimulator {
   private readonly fingers = new Map<string, Buffer>();
   private presented: { name: string; template: Buffer } | undefined;
   private readonly random: (n: number) => Buffer;
+  private readonly onLed: ((leds: LedControl[]) => void) | undefined;
 
   constructor(opts: ReaderSimulatorOptions) {
+    this.onLed = opts.onLed;
     this.random = opts.random ?? randomBytes;
     const serial = opts.serial ?? this.random(4).readUInt32LE(0);
     this.id = {
@@ -223,6 +227,9 @@ export class ReaderSimulator {
         };
       }
       case 'xwr-done':
+        return { type: 'ack' };
+      case 'led':
+        this.onLed?.(cmd.leds);
         return { type: 'ack' };
       default:
         // LED, buzzer, text, outputs: a simulator has nothing to light up.

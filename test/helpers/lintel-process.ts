@@ -293,3 +293,54 @@ export async function firstAdmin(
   if (!created.result) throw new Error(`setup.createAdmin failed: ${JSON.stringify(created.error)}`);
   return bearerLogin(server, username, password);
 }
+
+/** A running `lintel demo`: the whole simulated site, its hands on stdin. */
+export interface DemoProcess extends DeviceProcess {
+  url: string;
+  ca: string;
+  dataDir: string;
+  admin: { username: string; password: string };
+  /** The demo's demo.json: door ids by key, people's user ids and card names. */
+  state: {
+    doors: Record<string, number>;
+    people: Record<string, { userId: number; card?: string; keyId?: number }>;
+  };
+  readyMs: number;
+  /** The serial path the Service reaches the PPD on. */
+  ppdPort: string;
+  /** Types a hands command and waits for the line that answers it. */
+  hands(line: string, answer: RegExp, ms?: number): Promise<RegExpExecArray>;
+}
+
+/** Starts `lintel demo --data-dir DIR [extra…]` and waits until the site is ready. */
+export async function startDemo(dataDir: string, extra: string[] = []): Promise<DemoProcess> {
+  const d = startDevice(['demo', '--data-dir', dataDir, ...extra], 'lintel demo');
+  let ready: RegExpExecArray;
+  try {
+    ready = await d.waitFor(/^Lintel demo site ready in ([\d.]+) s/m, 0, 240_000);
+  } catch (e) {
+    await d.stop('SIGINT');
+    throw e;
+  }
+  const out = d.stdout();
+  const state = JSON.parse(
+    fs.readFileSync(path.join(dataDir, 'demo.json'), 'utf8'),
+  ) as DemoProcess['state'] & {
+    admin: { username: string; password: string };
+  };
+  return {
+    ...d,
+    url: /^Console: +(\S+)/m.exec(out)![1]!,
+    ca: fs.readFileSync(path.join(dataDir, 'site', 'tls', 'cert.pem'), 'utf8'),
+    dataDir,
+    admin: state.admin,
+    state,
+    readyMs: Math.round(Number(ready[1]) * 1000),
+    ppdPort: /^The PPD's console cable is the serial port (\S+) /m.exec(out)![1]!,
+    hands: async (line, answer, ms = 60_000) => {
+      const mark = d.mark();
+      d.send(line);
+      return d.waitFor(answer, mark, ms);
+    },
+  };
+}

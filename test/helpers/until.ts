@@ -1,0 +1,2 @@
+// Moved to app/demo (the demo site runs the same processes); the tests keep their import path.
+export * from '../../app/demo/until.js';
