@@ -3,22 +3,20 @@ import { KeyCustodyError } from '../keys/errors.js';
 import { createLogger } from '../log.js';
 import { packageVersion } from '../package-info.js';
 import { StoreError } from '../store/errors.js';
-import {
-  backupCommand,
-  initCommand,
-  migrateCommand,
-  rekeyCommand,
-  restoreCommand,
-  verifyCommand,
-} from './db-commands.js';
-import { serveCommand } from './serve-command.js';
-import { auditVerifyCommand } from './audit-commands.js';
-import { resetPasswordCommand } from './operator-commands.js';
-import { registerOsdpCommands } from './osdp-commands.js';
-import { exportCommand, importCommand } from './site-commands.js';
+import { registerOsdpCommands } from './osdp-options.js';
 import { registerSimCommands } from './sim-commands.js';
-import { registerRelayCommand } from '../relay/relay-cli.js';
-import { DEFAULT_GATEWAY_LISTEN, gatewayCommand } from '../gateway/gateway-command.js';
+import { registerRelayCommand } from '../relay/relay-options.js';
+import { registerDemoCommand } from './demo-command.js';
+import { DEFAULT_GATEWAY_LISTEN } from '../gateway/gateway-defaults.js';
+
+/*
+ * Every `lintel` process (the demo runs about fourteen) builds this whole command line, so only the
+ * declarations are imported here; each action imports the module that does its work when it runs.
+ * Statically importing them cost every process ~70 MiB (the Service, SQLite, argon2, the OSDP
+ * stack…) whatever it ran (issue 11); app/cli/cli-lazy.test.ts keeps it that way.
+ */
+const dbCommands = () => import('./db-commands.js');
+const siteCommands = () => import('./site-commands.js');
 
 function port(value: string): number {
   const n = Number(value);
@@ -74,7 +72,7 @@ export function buildProgram(): Command {
       .option('--link-host <host>', 'address the device link listens on', '0.0.0.0')
       .option('--no-link', 'do not listen for gateways and control units')
       .option('--no-serial', 'do not open serial ports (no PPD)'),
-  ).action((opts) => serveCommand(opts, log()));
+  ).action(async (opts) => (await import('./serve-command.js')).serveCommand(opts, log()));
 
   const db = program
     .command('db')
@@ -82,22 +80,22 @@ export function buildProgram(): Command {
   siteOptions(db.command('init').description('create a new site'))
     .option('--site-name <name>', 'the site name', 'My site')
     .option('--time-zone <zone>', 'IANA time zone (default: the system one)')
-    .action((opts) => initCommand(opts, process.stdout));
+    .action(async (opts) => (await dbCommands()).initCommand(opts, process.stdout));
   siteOptions(
     db.command('migrate').description('bring the schema up to this version (after a backup)'),
-  ).action((opts) => migrateCommand(opts, log(), process.stdout));
+  ).action(async (opts) => (await dbCommands()).migrateCommand(opts, log(), process.stdout));
   siteOptions(
     db
       .command('verify')
       .description('check integrity, foreign keys, secrets and keys; exit 1 on any problem'),
   ).action(async (opts) => {
-    process.exitCode = await verifyCommand(opts, process.stdout);
+    process.exitCode = await (await dbCommands()).verifyCommand(opts, process.stdout);
   });
   siteOptions(
     db.command('backup').description('write an encrypted, consistent backup (safe while the service runs)'),
   )
     .option('--out <file>', 'backup file (default: backups/lintel-<time>.db in the data folder)')
-    .action((opts) => backupCommand(opts, process.stdout));
+    .action(async (opts) => (await dbCommands()).backupCommand(opts, process.stdout));
   siteOptions(
     db.command('rekey').description('replace the database key and/or the key-encryption key (default: both)'),
   )
@@ -109,13 +107,13 @@ export function buildProgram(): Command {
       'move the KEK to a passphrase (LINTEL_NEW_PASSPHRASE, --new-passphrase-file or the prompt)',
     )
     .option('--new-passphrase-file <file>', 'read the new passphrase from this file')
-    .action((opts) => rekeyCommand(opts, process.stdout));
+    .action(async (opts) => (await dbCommands()).rekeyCommand(opts, process.stdout));
   siteOptions(
     db.command('restore').description('replace the site with a backup (the current files are kept aside)'),
   )
     .requiredOption('--from <file>', 'the backup .db file (its .keyring.json must be beside it)')
     .option('--force', 'allow restoring a backup of another site')
-    .action((opts) => restoreCommand(opts, process.stdout));
+    .action(async (opts) => (await dbCommands()).restoreCommand(opts, process.stdout));
 
   const site = program
     .command('site')
@@ -133,7 +131,7 @@ export function buildProgram(): Command {
   )
     .requiredOption('--out <file>', 'the export file to write (never overwritten)')
     .option(...exportPassphraseFile)
-    .action((opts) => exportCommand(opts, process.stdout));
+    .action(async (opts) => (await siteCommands()).exportCommand(opts, process.stdout));
   siteOptions(
     site
       .command('import')
@@ -143,7 +141,7 @@ export function buildProgram(): Command {
   )
     .requiredOption('--in <file>', 'the export file')
     .option(...exportPassphraseFile)
-    .action((opts) => importCommand(opts, process.stdout));
+    .action(async (opts) => (await siteCommands()).importCommand(opts, process.stdout));
 
   const audit = program.command('audit').description('the operator audit log');
   siteOptions(
@@ -155,6 +153,7 @@ export function buildProgram(): Command {
   )
     .option('--expect-head <seq:hash>', 'a head printed by an earlier verify, to detect a log cut short')
     .action(async (opts) => {
+      const { auditVerifyCommand } = await import('./audit-commands.js');
       process.exitCode = await auditVerifyCommand(opts, process.stdout);
     });
 
@@ -168,6 +167,7 @@ export function buildProgram(): Command {
   )
     .requiredOption('--username <name>', 'the operator')
     .action(async (opts) => {
+      const { resetPasswordCommand } = await import('./operator-commands.js');
       process.exitCode = await resetPasswordCommand(opts, process.stdout);
     });
 
@@ -187,9 +187,10 @@ export function buildProgram(): Command {
       'UDP address for the Service and the control units',
       DEFAULT_GATEWAY_LISTEN,
     )
-    .action((opts) => gatewayCommand(opts, log()));
+    .action(async (opts) => (await import('../gateway/gateway-command.js')).gatewayCommand(opts, log()));
 
   registerRelayCommand(program, log);
+  registerDemoCommand(program);
   registerSimCommands(program, log);
   registerOsdpCommands(program);
   return program;

@@ -8,7 +8,7 @@ import { repoRoot } from '../../test/helpers/temp-site.js';
 import { watchProcess } from '../../test/helpers/watched-process.js';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '../log.js';
-import { simReaderCommand } from './sim-commands.js';
+import { simReaderCommand } from './sim-reader.js';
 import { osdpInfo as runInfo, OsdpToolError, parseKey, type OsdpInfoOptions } from './osdp-commands.js';
 
 /**

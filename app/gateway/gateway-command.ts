@@ -7,6 +7,8 @@ import type { Log } from '../log.js';
 import { packageVersion } from '../package-info.js';
 import { Gateway } from './gateway.js';
 
+export { DEFAULT_GATEWAY_LISTEN } from './gateway-defaults.js';
+
 /** Options of `lintel gateway`. */
 export interface GatewayCommandOptions {
   dataDir: string;
@@ -17,9 +19,6 @@ export interface GatewayCommandOptions {
   /** Where to listen for the Service and the units, HOST:PORT. */
   listen: string;
 }
-
-/** The default listen address: every interface, Lintel's gateway port. */
-export const DEFAULT_GATEWAY_LISTEN = '0.0.0.0:4751';
 
 /** Parses HOST:PORT (an IPv6 host in brackets: [::1]:4751). */
 export function parseHostPort(value: string, what: string): { host: string; port: number } {

@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { Option } from 'commander';
-import { integerOption } from '../cli/integer-option.js';
 import type { Log } from '../log.js';
 import { LockVisitError } from '../lock/lock-visit.js';
 import type { SerialPorts } from '../ports/serial.js';
 import { describeResult, describeTask, PpdSimulator } from './ppd-simulator.js';
 import { runSimConsole } from '../cli/sim-console.js';
+import type { SimPpdOptions } from './cli-options.js';
+
+export { simPpdOptions, type SimPpdOptions } from './cli-options.js';
 
 /**
  * `lintel sim ppd`: the technician's Portable Programming Device as a process. Its console port is
@@ -13,16 +14,6 @@ import { runSimConsole } from '../cli/sim-console.js';
  * in --state. The technician's actions come from stdin: list the tasks, visit a lock on its serial
  * path, pull and put back the console cable, reset.
  */
-
-export interface SimPpdOptions {
-  /** The console port. */
-  port: string;
-  state: string;
-  /** Line speed of both links, paced on a pty; 0: no pacing. */
-  baud: number;
-  /** Serial number of a new PPD. */
-  serial?: string;
-}
 
 export const PPD_HELP = [
   'Commands:',
@@ -36,24 +27,6 @@ export const PPD_HELP = [
   '  help                    this text',
   'Ctrl-C (or the end of stdin) stops the PPD.',
 ].join('\n');
-
-/** The options of `lintel sim ppd`, for the lead to add to the `sim ppd` command. */
-export function simPpdOptions(): Option[] {
-  return [
-    new Option(
-      '--port <path>',
-      'the console port: serial path the Service reaches the PPD on (one end of a pty pair)',
-    ).makeOptionMandatory(),
-    new Option(
-      '--state <file>',
-      'the PPD’s memory: pairing, round, results (mode 0600); a factory-new PPD is made there if missing',
-    ).makeOptionMandatory(),
-    new Option('--baud <n>', 'line speed of the console and lock links, paced on a pty (0: no pacing)')
-      .argParser(integerOption(0, 1_000_000, 'baud'))
-      .default(115_200),
-    new Option('--serial <serial>', 'serial number of a new PPD (default: random)'),
-  ];
-}
 
 /** Runs the PPD until SIGINT/SIGTERM or the end of stdin. */
 export async function simPpdCommand(

@@ -1,9 +1,8 @@
 import path from 'node:path';
-import type { Command } from 'commander';
-import { Option } from 'commander';
-import { integerOption } from '../cli/integer-option.js';
 import type { Log } from '../log.js';
 import { startRelay, type RunningRelay } from './relay-server.js';
+
+export { registerRelayCommand } from './relay-options.js';
 
 /** Options of `lintel relay`. */
 export interface RelayCommandOptions {
@@ -57,25 +56,4 @@ export async function relayCommand(
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-}
-
-/** Adds `lintel relay` to the command line. */
-export function registerRelayCommand(program: Command, log: () => Log): void {
-  program
-    .command('relay')
-    .description(
-      'run the mobile-key relay: the HTTPS bridge between a site and its users’ phones (no keys, no tokens on disk)',
-    )
-    .requiredOption('--data-dir <dir>', 'the relay folder (its database and TLS certificate)')
-    .addOption(
-      new Option('--port <port>', 'TCP port (0 picks a free one)')
-        .argParser(integerOption(0, 65535, 'port'))
-        .makeOptionMandatory(),
-    )
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option(
-      '--new-service-secret',
-      'replace the service secret (the old one stops working) and print the new one',
-    )
-    .action((opts: RelayCommandOptions) => relayCommand(opts, log()));
 }

@@ -1,23 +1,15 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { integerOption } from '../cli/integer-option.js';
 import type { Log } from '../log.js';
 import { RfAir } from './air.js';
 import { runSimConsole } from '../cli/sim-console.js';
+import type { SimAirOptions } from './air-options.js';
+
+export { registerSimAirCommand, simAirOptions, type SimAirOptions } from './air-options.js';
 
 /**
  * `lintel sim air`: the simulated radio medium RF locks and RF nodes attach to (see air.ts). It runs
  * until SIGINT/SIGTERM — not until the end of stdin, so it can run in the background with stdin
  * closed; stdin, when there is one, takes commands to look at it and change its faults mid-run.
  */
-
-export interface SimAirOptions {
-  port: number;
-  host: string;
-  loss: number;
-  dup: number;
-  seed?: number;
-  airtime?: boolean;
-}
 
 export const AIR_HELP = [
   'Commands:',
@@ -28,36 +20,6 @@ export const AIR_HELP = [
   '  help         this text',
   'Ctrl-C stops the air.',
 ].join('\n');
-
-/** A commander parser for a share from 0 to 1. */
-function share(what: string): (value: string) => number {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d*\.?\d+$/.test(value) || n < 0 || n > 1) throw new InvalidArgumentError(`${what}: 0 to 1`);
-    return n;
-  };
-}
-
-/** The options of `lintel sim air`. */
-export function simAirOptions(): Option[] {
-  return [
-    new Option('--port <n>', 'UDP port radios attach to (0: any free port, printed)')
-      .argParser(integerOption(0, 65_535, 'port'))
-      .default(0),
-    new Option('--host <address>', 'address to listen on').default('127.0.0.1'),
-    new Option('--loss <p>', 'chance that a frame does not reach a radio (0–1)')
-      .argParser(share('loss'))
-      .default(0),
-    new Option('--dup <p>', 'chance that a frame reaches a radio twice (0–1)')
-      .argParser(share('dup'))
-      .default(0),
-    new Option(
-      '--seed <n>',
-      'seed of the faults and link qualities, to replay a run (default: random)',
-    ).argParser(integerOption(0, 0xffff_ffff, 'seed')),
-    new Option('--airtime', 'pace each channel at 250 kbit/s (one frame at a time, PHY header included)'),
-  ];
-}
 
 function describeStats(air: RfAir): string {
   const s = air.stats;
@@ -136,15 +98,4 @@ export async function simAirCommand(
   });
   say(describeStats(air));
   await air.close();
-}
-
-/** Adds `air` to the `lintel sim` command. */
-export function registerSimAirCommand(sim: Command, log: () => Log): void {
-  const air = sim
-    .command('air')
-    .description(
-      'the simulated 2.4 GHz radio medium RF locks and nodes attach to (UDP), with loss and duplication',
-    );
-  for (const o of simAirOptions()) air.addOption(o);
-  air.action((opts: SimAirOptions) => simAirCommand(opts, undefined, { log: log() }));
 }
