@@ -27,10 +27,40 @@ export class EventLog {
   store(batch: readonly NewAccessEvent[]): StoredAccessEvent[] {
     if (batch.length === 0) return [];
     return this.db.transaction(() => {
-      const { count, lastId } = this.repo.appendBatch(batch);
+      const kept = this.oneRecordOneEvent(batch);
+      if (kept.length === 0) return [];
+      const { count, lastId } = this.repo.appendBatch(kept);
       // One connection writes, and a transaction's new rows take consecutive ids.
       return this.repo.range(lastId - count + 1, lastId);
     })();
+  }
+
+  /**
+   * One event per lock audit record. An offline or RF lock's record reaches the Service first-hand
+   * (a PPD sync, the RF node: `detail.lock`/`detail.rfLock` and `seq` name it) and often second-hand
+   * too: the lock copies it onto the card, and an update point collects it (`detail.fromCard`). A copy
+   * arriving after its record is dropped; a record arriving after its copy replaces it, so the event
+   * keeps the better provenance (which lock, which record). Events of online doors are never copies
+   * and are not looked up (the device intake stays one batched insert).
+   */
+  private oneRecordOneEvent(batch: readonly NewAccessEvent[]): NewAccessEvent[] {
+    const kept: NewAccessEvent[] = [];
+    for (const e of batch) {
+      const copy = isCardCopy(e.detail);
+      if (!copy && !isLockRecord(e.detail)) {
+        kept.push(e);
+        continue;
+      }
+      const twins = this.repo.twins(e);
+      if (copy) {
+        // Any twin (the record, or the same copy collected twice) already tells this.
+        if (twins.length === 0 && !kept.some((k) => sameHappening(k, e))) kept.push(e);
+        continue;
+      }
+      this.repo.remove(twins.filter((t) => isCardCopy(t.detail)).map((t) => t.id));
+      kept.push(e);
+    }
+    return kept;
   }
 
   /** Sends committed events to the subscribers who may see them. */
@@ -55,4 +85,21 @@ export class EventLog {
     const seen = stored.filter((e) => ids.has(e.id));
     return seen.length ? seen : undefined;
   }
+}
+
+const isCardCopy = (d: Record<string, unknown> | undefined) => d?.fromCard === true;
+const isLockRecord = (d: Record<string, unknown> | undefined) =>
+  d !== undefined &&
+  typeof d.seq === 'number' &&
+  ('lock' in d || 'rfLock' in d);
+
+/** Same door, instant, kind, reason and key: what {@link EventRepo.twins} matches in the store. */
+function sameHappening(a: NewAccessEvent, b: NewAccessEvent): boolean {
+  return (
+    a.doorId === b.doorId &&
+    Date.parse(a.at) === Date.parse(b.at) &&
+    a.kind === b.kind &&
+    (a.credentialId ?? null) === (b.credentialId ?? null) &&
+    (a.reason ?? null) === (b.reason ?? null)
+  );
 }

@@ -195,6 +195,33 @@ export class EventRepo {
   }
 
   /**
+   * The stored events that record the same happening as `e`: same door, instant, kind, reason and
+   * key. A lock's audit record reaches the Service first-hand (the PPD, the RF node) and second-hand
+   * (copied onto a card and collected by an update point); both name exactly these. Read through the
+   * door index (day, door, at), so it costs one seek.
+   */
+  twins(e: NewAccessEvent): { id: number; detail: Record<string, unknown> }[] {
+    if (e.doorId === null || e.doorId === undefined) return [];
+    const at = instantMs(e.at);
+    const rows = this.db
+      .prepare(
+        `SELECT id, detail FROM access_event
+          WHERE day = ? AND door_id = ? AND at = ? AND kind = ? AND credential_id IS ? AND reason IS ?`,
+      )
+      .all(dayOf(at), e.doorId, at, e.kind, e.credentialId ?? null, e.reason ?? null) as {
+      id: number;
+      detail: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+  }
+
+  /** Removes events by id (a second-hand copy that gave way to the first-hand record). */
+  remove(ids: readonly number[]): void {
+    const del = this.db.prepare('DELETE FROM access_event WHERE id = ?');
+    for (const id of ids) del.run(id);
+  }
+
+  /**
    * When event `id` happened (the cursor of a page), or undefined if there is no such event — or, with
    * an `area`, if it is outside it: a cursor must not tell a partitioned reader what lies beyond.
    */
