@@ -236,6 +236,25 @@ describe('lintel demo: the whole site, each part its own process', () => {
       { kind: 'access-granted' },
       'Ada at Room 102',
     );
+    // Ada's card carries Room 102's copy of that record too: the Entrance collects it, and the
+    // console keeps one event for the one opening.
+    expect(await hands('card ada at entrance', /^Entrance: .*$/m)).toMatch(
+      /granted, .*, [1-9]\d* audit records collected/,
+    );
+    // The unit reports in order: once a later event of its is in, so are the copies it collected.
+    const exits = (await events({ doorId: doors.entrance, kinds: ['access-granted'] })).length;
+    expect(await hands('exit entrance', /^Entrance: .*$/m)).toMatch(/exit button/);
+    await until(
+      async () => (await events({ doorId: doors.entrance, kinds: ['access-granted'] })).length > exits,
+      'the exit after the collection',
+      30_000,
+    );
+    const adaAt102 = {
+      doorId: doors.room102,
+      credentialId: demo!.state.people.ada!.keyId,
+      kinds: ['access-granted'],
+    };
+    expect(await events(adaAt102)).toHaveLength(1);
   }, 240_000);
 
   it('a mobile key opens the RF lock, and a replay of that opening is refused', async () => {
