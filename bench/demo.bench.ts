@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { residentKiB } from '../app/demo/demo-parts.js';
+import { residentKiB, siteFreeEnv } from '../app/demo/demo-parts.js';
 import { watchProcess } from '../app/demo/watched-process.js';
 import { compared, type BenchResult } from './bench-result.js';
 
@@ -15,9 +15,7 @@ import { compared, type BenchResult } from './bench-result.js';
 const bin = path.join(import.meta.dirname, '..', 'bin', 'lintel.js');
 
 function lintel(args: string[]) {
-  const env: NodeJS.ProcessEnv = { ...process.env, LINTEL_LOG_LEVEL: 'warn' };
-  for (const v of ['LINTEL_DATA_DIR', 'LINTEL_KEY_FILE', 'LINTEL_PASSPHRASE', 'LINTEL_NCODER_SOCKET'])
-    delete env[v];
+  const env = { ...siteFreeEnv(), LINTEL_LOG_LEVEL: 'warn' };
   const proc = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   return { proc, ...watchProcess(proc, `lintel ${args[0]}`) };
 }

@@ -19,7 +19,7 @@ export interface Part extends WatchedProcess {
 }
 
 /** Environment variables that would point a child at the operator's own site. */
-const SITE_VARIABLES = [
+export const SITE_VARIABLES = [
   'LINTEL_PASSPHRASE',
   'LINTEL_NEW_PASSPHRASE',
   'LINTEL_EXPORT_PASSPHRASE',
@@ -28,6 +28,13 @@ const SITE_VARIABLES = [
   'LINTEL_NCODER_SOCKET',
   'LINTEL_LINK_PORT',
 ];
+
+/** This process's environment without {@link SITE_VARIABLES}: a child must not find, unlock or place a site of the operator's. */
+export function siteFreeEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const v of SITE_VARIABLES) delete env[v];
+  return env;
+}
 
 export class DemoParts {
   private readonly parts: Part[] = [];
@@ -41,11 +48,7 @@ export class DemoParts {
   /** Starts `lintel ARGS…` as the part `name` (its log: logs/NAME.log). */
   start(name: string, args: string[]): Part {
     if (this.stopping) throw new Error('the demo is stopping');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      LINTEL_LOG_LEVEL: process.env.LINTEL_LOG_LEVEL ?? 'warn',
-    };
-    for (const v of SITE_VARIABLES) delete env[v];
+    const env = { ...siteFreeEnv(), LINTEL_LOG_LEVEL: process.env.LINTEL_LOG_LEVEL ?? 'warn' };
     const proc = spawn(process.execPath, [path.join(packageRoot(), 'bin', 'lintel.js'), ...args], {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

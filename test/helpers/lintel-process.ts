@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { siteFreeEnv } from '../../app/demo/demo-parts.js';
 import { repoRoot } from './temp-site.js';
 import { watchProcess, type WatchedProcess } from './watched-process.js';
 
@@ -18,19 +19,7 @@ export function requireBuild(parts: { console?: boolean } = {}): void {
 }
 
 /** The environment without the developer's own site settings, which must not place or unlock a test site. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of [
-    'LINTEL_PASSPHRASE',
-    'LINTEL_NEW_PASSPHRASE',
-    'LINTEL_EXPORT_PASSPHRASE',
-    'LINTEL_DATA_DIR',
-    'LINTEL_KEY_FILE',
-    'LINTEL_NCODER_SOCKET',
-  ])
-    delete env[name];
-  return env;
-}
+const cleanEnv = siteFreeEnv;
 
 /** Runs `lintel …` to completion. */
 export function lintel(
