@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../package-info.js';
+import { dieWithParent } from './die-with-parent.js';
 import { ptyPair, type PtyPair } from './pty-pair.js';
 import { watchProcess, type WatchedProcess } from './watched-process.js';
 
@@ -49,7 +50,11 @@ export class DemoParts {
   start(name: string, args: string[]): Part {
     if (this.stopping) throw new Error('the demo is stopping');
     const env = { ...siteFreeEnv(), LINTEL_LOG_LEVEL: process.env.LINTEL_LOG_LEVEL ?? 'warn' };
-    const proc = spawn(process.execPath, [path.join(packageRoot(), 'bin', 'lintel.js'), ...args], {
+    const [cmd, argv] = dieWithParent(process.execPath, [
+      path.join(packageRoot(), 'bin', 'lintel.js'),
+      ...args,
+    ]);
+    const proc = spawn(cmd, argv, {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
@@ -64,7 +69,7 @@ export class DemoParts {
   /** A serial cable: a pty pair (`links`: stable names for its two ends). */
   async cable(links: [string, string] | [] = []): Promise<PtyPair> {
     if (this.stopping) throw new Error('the demo is stopping');
-    const pair = await ptyPair(links);
+    const pair = await ptyPair(links, dieWithParent);
     this.ptys.push(pair);
     return pair;
   }

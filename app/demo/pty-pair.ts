@@ -28,12 +28,17 @@ export interface PtyPair {
 /**
  * Starts socat and resolves with the two pty paths once it is relaying between them. `links` names
  * stable symlinks to the two ends (socat makes and removes them): a demo site's PPD keeps one path
- * across restarts, as a USB adapter's /dev/serial/by-id name does.
+ * across restarts, as a USB adapter's /dev/serial/by-id name does. `wrap` may put socat under another
+ * command (the demo's dieWithParent).
  */
-export function ptyPair(links: [string, string] | [] = []): Promise<PtyPair> {
+export function ptyPair(
+  links: [string, string] | [] = [],
+  wrap: (cmd: string, args: string[]) => [string, string[]] = (cmd, args) => [cmd, args],
+): Promise<PtyPair> {
   requireSocat();
   const end = (link: string | undefined) => `pty,raw,echo=0${link ? `,link=${link}` : ''}`;
-  const socat = spawn('socat', ['-d', '-d', end(links[0]), end(links[1])], {
+  const [cmd, args] = wrap('socat', ['-d', '-d', end(links[0]), end(links[1])]);
+  const socat = spawn(cmd, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => socat.once('exit', () => resolve()));

@@ -331,4 +331,14 @@ describe('lintel demo: the whole site, each part its own process', () => {
     expect(await hands('card ada at entrance', /^Entrance: .*$/m)).toMatch(/→ granted/);
     expect(await hands('phone open store', /^Store room: .*$/m)).toMatch(/→ granted/);
   }, 240_000);
+
+  it('leaves nothing running even when it is killed outright: its parts die with it', async () => {
+    expect(spawnSync('pgrep', ['-f', dataDir], { encoding: 'utf8' }).stdout.trim()).not.toBe('');
+    await demo!.stop('SIGKILL');
+    await until(
+      () => spawnSync('pgrep', ['-af', dataDir], { encoding: 'utf8' }).stdout.trim() === '',
+      'every part of the killed demo to stop',
+      30_000,
+    );
+  }, 60_000);
 });
