@@ -89,9 +89,7 @@ export class EventLog {
 
 const isCardCopy = (d: Record<string, unknown> | undefined) => d?.fromCard === true;
 const isLockRecord = (d: Record<string, unknown> | undefined) =>
-  d !== undefined &&
-  typeof d.seq === 'number' &&
-  ('lock' in d || 'rfLock' in d);
+  d !== undefined && typeof d.seq === 'number' && ('lock' in d || 'rfLock' in d);
 
 /** Same door, instant, kind, reason and key: what {@link EventRepo.twins} matches in the store. */
 function sameHappening(a: NewAccessEvent, b: NewAccessEvent): boolean {
