@@ -1,11 +1,4 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { createPrivateKey, createPublicKey, createECDH, sign, verify, type KeyObject } from 'node:crypto';
 
 /**
  * A phone's device key: ECDSA P-256 (the curve phones' secure elements and Aliro use), made on the
@@ -34,8 +27,22 @@ function rawPublicOf(key: KeyObject): Buffer {
 
 /** A new device key. */
 export function newDeviceKey(): DeviceKey {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { privateKey, publicKey: rawPublicOf(publicKey) };
+  // Through ECDH, not generateKeyPairSync: a key from a key-generation job can deadlock Node 20 when
+  // exported (app/crypto/x25519-key.ts says how). The same OpenSSL P-256 key generation underneath.
+  const ecdh = createECDH('prime256v1');
+  const publicKey = ecdh.generateKeys();
+  const b64 = (b: Buffer) => b.toString('base64url');
+  const privateKey = createPrivateKey({
+    key: {
+      kty: 'EC',
+      crv: 'P-256',
+      d: b64(Buffer.concat([Buffer.alloc(32), ecdh.getPrivateKey()]).subarray(-32)),
+      x: b64(publicKey.subarray(1, 33)),
+      y: b64(publicKey.subarray(33, 65)),
+    },
+    format: 'jwk',
+  });
+  return { privateKey, publicKey };
 }
 
 /** The device key as the phone stores it (PKCS#8 DER, base64url; its state file is mode 0600). */

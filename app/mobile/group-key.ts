@@ -5,9 +5,9 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   type KeyObject,
+  randomBytes,
 } from 'node:crypto';
 
 /**
@@ -52,9 +52,8 @@ export function groupKeyIdOf(key: Uint8Array): Buffer {
 
 /** A fresh X25519 key pair, raw. */
 export function newX25519Pair(): RawX25519Pair {
-  const { privateKey } = generateKeyPairSync('x25519');
-  const d = privateKey.export({ format: 'jwk' }).d!;
-  return x25519PairOf(Buffer.from(d, 'base64url'));
+  // From random bytes, not generateKeyPairSync: see app/crypto/x25519-key.ts (a Node 20 deadlock).
+  return x25519PairOf(randomBytes(32));
 }
 
 /** The key pair of a raw private key. */

@@ -3,11 +3,11 @@ import {
   createCipheriv,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
   type KeyObject,
 } from 'node:crypto';
 import { aesCmac } from '../crypto/index.js';
+import { newX25519PrivateKey } from '../crypto/x25519-key.js';
 import { BLOCK, X25519_BYTES } from './ncoder-messages.js';
 
 /**
@@ -37,8 +37,9 @@ export interface PairingKeyPair {
 
 /** A fresh X25519 key pair (device: per GET_INFO while unpaired; host: per PAIR). */
 export function pairingKeyPair(): PairingKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const jwk = publicKey.export({ format: 'jwk' });
+  // From random bytes, not generateKeyPairSync: see app/crypto/x25519-key.ts (a Node 20 deadlock).
+  const privateKey = newX25519PrivateKey();
+  const jwk = privateKey.export({ format: 'jwk' });
   return { privateKey, publicKey: Buffer.from(jwk.x!, 'base64url') };
 }
 

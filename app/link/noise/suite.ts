@@ -3,12 +3,11 @@ import {
   createDecipheriv,
   createHash,
   createHmac,
-  createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
+import { newX25519PrivateKey, x25519PrivateKey } from '../../crypto/x25519-key.js';
 
 /**
  * The primitives of a Noise cipher suite (Noise rev 34 section 4), all from node:crypto (OpenSSL).
@@ -33,7 +32,6 @@ export class NoiseError extends Error {
  * times more than the JWK path (measured: 8k vs 109k public-key imports per second), and the
  * handshake imports a peer key for every DH.
  */
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 /** An X25519 key pair: raw public bytes plus the OpenSSL private key object (the raw secret stays inside). */
 export interface KeyPair {
@@ -47,18 +45,15 @@ function rawPublic(key: KeyObject): Buffer {
 
 /** A fresh random X25519 key pair (GENERATE_KEYPAIR). */
 export function generateKeyPair(): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('x25519');
-  return { publicKey: rawPublic(publicKey), privateKey };
+  // From random bytes, not generateKeyPairSync: see app/crypto/x25519-key.ts (a Node 20 deadlock).
+  const privateKey = newX25519PrivateKey();
+  return { publicKey: rawPublic(privateKey), privateKey };
 }
 
 /** A key pair from a raw 32-byte private key (test vectors, stored device keys); OpenSSL clamps it. */
 export function keyPairFromPrivate(raw: Uint8Array): KeyPair {
   if (raw.length !== DHLEN) throw new RangeError('X25519 private key must be 32 bytes');
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([PKCS8_PREFIX, raw]),
-    format: 'der',
-    type: 'pkcs8',
-  });
+  const privateKey = x25519PrivateKey(raw);
   return { publicKey: rawPublic(privateKey), privateKey };
 }
 
