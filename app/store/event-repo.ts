@@ -135,6 +135,9 @@ const dayOf = (ms: number) => Math.trunc(ms / DAY_MS);
  */
 export class EventRepo {
   private statements?: { one: Statement; chunk: Statement; holder: Statement };
+  /** Prepared once: a PPD sync looks up every record it imports (see {@link EventRepo.twins}). */
+  private twinQuery?: Statement;
+  private removal?: Statement;
   /**
    * Key id → holder id, for the keys that have one. A key's holder is set when it is issued and never
    * changes (a key is never reassigned or deleted; deleting its holder only clears it), so an entry
@@ -203,12 +206,18 @@ export class EventRepo {
   twins(e: NewAccessEvent): { id: number; detail: Record<string, unknown> }[] {
     if (e.doorId === null || e.doorId === undefined) return [];
     const at = instantMs(e.at);
-    const rows = this.db
-      .prepare(
-        `SELECT id, detail FROM access_event
-          WHERE day = ? AND door_id = ? AND at = ? AND kind = ? AND credential_id IS ? AND reason IS ?`,
-      )
-      .all(dayOf(at), e.doorId, at, e.kind, e.credentialId ?? null, e.reason ?? null) as {
+    this.twinQuery ??= this.db.prepare(
+      `SELECT id, detail FROM access_event
+        WHERE day = ? AND door_id = ? AND at = ? AND kind = ? AND credential_id IS ? AND reason IS ?`,
+    );
+    const rows = this.twinQuery.all([
+      dayOf(at),
+      e.doorId,
+      at,
+      e.kind,
+      e.credentialId ?? null,
+      e.reason ?? null,
+    ]) as {
       id: number;
       detail: string;
     }[];
@@ -217,8 +226,9 @@ export class EventRepo {
 
   /** Removes events by id (a second-hand copy that gave way to the first-hand record). */
   remove(ids: readonly number[]): void {
-    const del = this.db.prepare('DELETE FROM access_event WHERE id = ?');
-    for (const id of ids) del.run(id);
+    if (ids.length === 0) return;
+    this.removal ??= this.db.prepare('DELETE FROM access_event WHERE id = ?');
+    for (const id of ids) this.removal.run(id);
   }
 
   /**
